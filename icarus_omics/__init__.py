@@ -1,0 +1,3 @@
+"""icarus-omics: biomarker analysis of a targeted-therapy cancer trial."""
+
+__version__ = "0.1.0"

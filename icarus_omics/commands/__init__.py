@@ -1,0 +1,1 @@
+"""One module per subcommand; each is registered by name in ``icarus_omics.cli``."""

@@ -1,0 +1,1 @@
+"""Every file format icarus-omics reads or writes lives in this package."""

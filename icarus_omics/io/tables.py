@@ -1,0 +1,134 @@
+"""Tab-separated tables, MAF files, BED files and gene lists."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import pandas as pd
+
+from icarus_omics.errors import IcarusError
+
+FLOAT_FORMAT = "%.6g"
+
+
+def format_value(value: object) -> str:
+    """One cell as text: empty for missing, ``%.6g`` for floats, ``str`` otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else FLOAT_FORMAT % value
+    return str(value)
+
+
+class TableWriter:
+    """Write a TSV row by row (streaming), with a header line and fixed float format."""
+
+    def __init__(self, path: Path, columns: Sequence[str], comments: Sequence[str] = ()) -> None:
+        self.path = path
+        self.columns = tuple(columns)
+        self.rows = 0
+        self._handle: IO[str] = open(path, "w", newline="")  # noqa: SIM115 - closed in __exit__
+        for comment in comments:
+            self._handle.write(f"#{comment}\n")
+        self._handle.write("\t".join(self.columns) + "\n")
+
+    def write(self, row: Sequence[object]) -> None:
+        """Append one row, in ``columns`` order."""
+        self._handle.write("\t".join(format_value(v) for v in row) + "\n")
+        self.rows += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def write_tsv(table: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """Write ``table`` as TSV: header line, empty cells for missing, floats as ``%.6g``."""
+    table.to_csv(
+        path, sep="\t", index=index, na_rep="", float_format=FLOAT_FORMAT, lineterminator="\n"
+    )
+
+
+def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> pd.DataFrame:
+    """Read a TSV (``#`` comment lines skipped) and check that ``required`` columns exist."""
+    try:
+        table = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise IcarusError(f"{path}: not a readable tab-separated {what} ({error})") from None
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise IcarusError(
+            f"{path}: {what} lacks column(s) {', '.join(missing)} "
+            f"(found: {', '.join(map(str, table.columns[:8]))})"
+        )
+    return table
+
+
+def read_gene_list(path: Path) -> list[str]:
+    """Gene symbols from a panel file: one per line, or the first column of a TSV.
+
+    Blank lines and ``#`` comments are skipped; a header line named ``gene``,
+    ``Hugo_Symbol`` or ``symbol`` is recognised and skipped. Order is kept, duplicates
+    are removed.
+    """
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise IcarusError(f"{path}: cannot read gene list ({error})") from None
+    genes: dict[str, None] = {}
+    for line in lines:
+        first = line.split("\t")[0].strip()
+        if not first or first.startswith("#"):
+            continue
+        if not genes and first.lower() in {"gene", "hugo_symbol", "symbol", "gene_symbol"}:
+            continue
+        genes.setdefault(first, None)
+    if not genes:
+        raise IcarusError(f"{path}: the gene list is empty")
+    return list(genes)
+
+
+def read_bed(path: Path) -> list[tuple[str, int, int]]:
+    """Intervals (contig, 0-based start, end) from a BED file; header lines skipped."""
+    intervals = []
+    try:
+        with open(path, newline="") as handle:
+            for number, fields in enumerate(csv.reader(handle, delimiter="\t"), start=1):
+                if not fields or fields[0].startswith(("#", "track", "browser")):
+                    continue
+                intervals.append(_bed_interval(path, number, fields))
+    except (OSError, UnicodeDecodeError) as error:
+        raise IcarusError(f"{path}: cannot read BED file ({error})") from None
+    if not intervals:
+        raise IcarusError(f"{path}: the BED file has no intervals")
+    return intervals
+
+
+def _bed_interval(path: Path, number: int, fields: list[str]) -> tuple[str, int, int]:
+    try:
+        chrom, start, end = fields[0], int(fields[1]), int(fields[2])
+    except (IndexError, ValueError):
+        raise IcarusError(
+            f"{path}: line {number} is not BED (expected contig, start, end): "
+            f"{' '.join(fields)[:60]!r}"
+        ) from None
+    if start < 0 or end < start:
+        raise IcarusError(f"{path}: line {number} has start {start} > end {end} or below 0")
+    return chrom, start, end

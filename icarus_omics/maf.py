@@ -1,0 +1,171 @@
+"""Mutation Annotation Format (MAF) records from filtered, annotated calls.
+
+Coordinates and alleles follow vcf2maf: the base an indel shares with REF is removed
+(``-`` marks an empty allele); a deletion starts one past the VCF position and ends at
+its last deleted base; an insertion spans the two bases it sits between (Start_Position
+is the base before it). Substitutions keep their positions. Variant_Type is SNP, DNP,
+TNP, ONP, INS or DEL, and counts missing from the VCF are written as ``.``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from icarus_omics.consequence import (
+    NONSYNONYMOUS,
+    Effect,
+    choose_effect,
+    classify,
+    short_protein_change,
+)
+from icarus_omics.somatic import AlleleCall
+
+MAF_COLUMNS = (
+    "Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome", "Start_Position",
+    "End_Position", "Strand", "Variant_Classification", "Variant_Type", "Reference_Allele",
+    "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "dbSNP_RS", "dbSNP_Val_Status",
+    "Tumor_Sample_Barcode", "Matched_Norm_Sample_Barcode", "Match_Norm_Seq_Allele1",
+    "Match_Norm_Seq_Allele2", "Tumor_Validation_Allele1", "Tumor_Validation_Allele2",
+    "Match_Norm_Validation_Allele1", "Match_Norm_Validation_Allele2", "Verification_Status",
+    "Validation_Status", "Mutation_Status", "Sequencing_Phase", "Sequence_Source",
+    "Validation_Method", "Score", "BAM_File", "Sequencer", "Tumor_Sample_UUID",
+    "Matched_Norm_Sample_UUID", "HGVSc", "HGVSp", "HGVSp_Short", "Transcript_ID",
+    "Exon_Number", "t_depth", "t_ref_count", "t_alt_count", "n_depth", "n_ref_count",
+    "n_alt_count", "Consequence", "IMPACT", "CANONICAL", "FILTER", "vcf_pos", "t_vaf",
+    "nonsynonymous",
+)  # fmt: skip
+# Annotation columns appended to the mutations table by wes-annotate.
+ANNOTATION_COLUMNS = (
+    "gene",
+    "consequence",
+    "variant_classification",
+    "hgvsc",
+    "hgvsp_short",
+    "transcript_id",
+    "canonical",
+    "nonsynonymous",
+)
+_MNV_TYPES = {1: "SNP", 2: "DNP", 3: "TNP"}
+
+
+@dataclass(frozen=True)
+class MafAlleles:
+    """MAF coordinates and alleles of one VCF allele."""
+
+    start: int
+    end: int
+    ref: str
+    alt: str
+    variant_type: str
+
+
+def maf_alleles(pos: int, ref: str, alt: str) -> MafAlleles:
+    """Convert a VCF position and alleles to MAF conventions (see the module docstring)."""
+    if len(ref) == len(alt):
+        return MafAlleles(pos, pos + len(ref) - 1, ref, alt, _MNV_TYPES.get(len(ref), "ONP"))
+    kind = "INS" if len(alt) > len(ref) else "DEL"
+    if ref[0] == alt[0]:
+        ref, alt = ref[1:] or "-", alt[1:] or "-"
+        if ref == "-":
+            return MafAlleles(pos, pos + 1, ref, alt, kind)
+        return MafAlleles(pos + 1, pos + len(ref), ref, alt, kind)
+    return MafAlleles(pos, pos + len(ref) - 1, ref, alt, kind)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """The consequence chosen for one call, in MAF terms."""
+
+    effect: Effect | None
+    classification: str
+    hgvsp_short: str
+
+    @property
+    def gene(self) -> str:
+        return self.effect.gene if self.effect else ""
+
+    @property
+    def is_nonsynonymous(self) -> bool:
+        return self.classification in NONSYNONYMOUS
+
+    def columns(self) -> tuple[object, ...]:
+        """Values of ANNOTATION_COLUMNS."""
+        effect = self.effect or Effect(gene="", consequence="")
+        return (
+            effect.gene,
+            effect.consequence,
+            self.classification,
+            effect.hgvsc,
+            self.hgvsp_short,
+            effect.transcript,
+            effect.canonical if self.effect else None,
+            self.is_nonsynonymous if self.effect else None,
+        )
+
+
+def annotate(call: AlleleCall, effects: list[Effect]) -> Annotation:
+    """Choose the representative effect of ``call`` and classify it."""
+    effect = choose_effect(effects)
+    classification = classify(effect, call.site.ref, call.alt)
+    hgvsp_short = ""
+    if effect is not None:
+        hgvsp_short = short_protein_change(effect.hgvsp, classification, effect.hgvsc)
+    return Annotation(effect, classification, hgvsp_short)
+
+
+def _count(value: int | None) -> object:
+    return "." if value is None else value
+
+
+def _dbsnp(existing: str) -> str:
+    match = re.search(r"\brs\d+", existing)
+    return match.group(0) if match else ""
+
+
+def maf_row(
+    call: AlleleCall, annotation: Annotation, tumor: str, normal: str | None, build: str
+) -> tuple[object, ...]:
+    """One MAF line (MAF_COLUMNS) for a call; intergenic calls get Hugo_Symbol Unknown."""
+    site, effect = call.site, annotation.effect
+    alleles = maf_alleles(site.pos, site.ref, call.alt)
+    has_normal = normal is not None
+    row = {
+        "Hugo_Symbol": (effect.gene if effect else "") or "Unknown",
+        "Entrez_Gene_Id": 0,
+        "Center": ".",
+        "NCBI_Build": build,
+        "Chromosome": site.chrom,
+        "Start_Position": alleles.start,
+        "End_Position": alleles.end,
+        "Strand": "+",
+        "Variant_Classification": annotation.classification or "Targeted_Region",
+        "Variant_Type": alleles.variant_type,
+        "Reference_Allele": alleles.ref,
+        "Tumor_Seq_Allele1": alleles.ref,
+        "Tumor_Seq_Allele2": alleles.alt,
+        "dbSNP_RS": _dbsnp(effect.existing) if effect else "",
+        "Tumor_Sample_Barcode": tumor,
+        "Matched_Norm_Sample_Barcode": normal or "",
+        "Match_Norm_Seq_Allele1": alleles.ref if has_normal else "",
+        "Match_Norm_Seq_Allele2": alleles.ref if has_normal else "",
+        "HGVSc": effect.hgvsc if effect else "",
+        "HGVSp": effect.hgvsp if effect else "",
+        "HGVSp_Short": annotation.hgvsp_short,
+        "Transcript_ID": effect.transcript if effect else "",
+        "Exon_Number": effect.exon if effect else "",
+        "t_depth": _count(call.depth),
+        "t_ref_count": _count(call.ref_count),
+        "t_alt_count": _count(call.alt_count),
+        "n_depth": _count(call.normal_depth) if has_normal else "",
+        "n_ref_count": _count(call.normal_ref_count) if has_normal else "",
+        "n_alt_count": _count(call.normal_alt_count) if has_normal else "",
+        "Consequence": effect.consequence.replace("&", ",") if effect else "",
+        "IMPACT": effect.impact if effect else "",
+        "CANONICAL": "YES" if effect and effect.canonical else "",
+        "FILTER": ";".join(site.filters) or "PASS",
+        "vcf_pos": site.pos,
+        "t_vaf": call.vaf,
+        "nonsynonymous": annotation.is_nonsynonymous,
+    }
+    return tuple(row.get(column, "") for column in MAF_COLUMNS)

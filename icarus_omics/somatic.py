@@ -1,0 +1,378 @@
+"""Post-filtering of Mutect2/FilterMutectCalls somatic calls.
+
+The study kept records passing FilterMutectCalls (contamination, read-orientation and the
+other Mutect2 filters), then applied coverage, position and allele-fraction rules whose
+thresholds it did not publish. The defaults below are common, citable choices; each is
+an option of ``wes-filter``:
+
+* tumour depth >= 10 reads and >= 3 alt reads: the usual floor for calling a somatic
+  SNV in exomes (e.g. the TCGA MC3 and GDC somatic pipelines use 3 alt reads);
+* tumour VAF >= 0.05, from allele depths (AD), not FORMAT/AF, which Mutect2 computes
+  from a model and which differs from the read counts at low depth;
+* normal depth >= 8 reads (MC3's ``ndp`` filter) so that a germline variant would have
+  been seen, and normal VAF <= 0.02 to exclude germline or tumour-in-normal sites.
+
+Depth is FORMAT/DP when present, else the sum of AD. A multi-allelic record is split into
+one call per ALT by default (``split``, as ``bcftools norm -m-`` does): Mutect2 writes a
+second ALT that did not reach significance beside a real one, and the real one should
+not be lost; its reads are counted as ref + that ALT. ``drop`` fails the whole site.
+
+Every call is kept and tagged with the filters it fails (soft filtering), so the output
+can be audited and re-thresholded.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from icarus_omics.genome import contig_key
+
+# Soft-filter tags written to FILTER (declared in the output header).
+LOW_TUMOR_DEPTH = "low_tumor_depth"
+LOW_TUMOR_ALT = "low_tumor_alt_reads"
+LOW_TUMOR_VAF = "low_tumor_vaf"
+LOW_NORMAL_DEPTH = "low_normal_depth"
+HIGH_NORMAL_VAF = "high_normal_vaf"
+EXCLUDED_REGION = "excluded_region"
+MULTIALLELIC_SITE = "multiallelic_site"
+OUR_FILTERS = (
+    MULTIALLELIC_SITE,
+    EXCLUDED_REGION,
+    LOW_NORMAL_DEPTH,
+    HIGH_NORMAL_VAF,
+    LOW_TUMOR_DEPTH,
+    LOW_TUMOR_ALT,
+    LOW_TUMOR_VAF,
+)
+
+# Columns of the mutations table, in order.
+MUTATION_COLUMNS = (
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "variant_type",
+    "tumor_depth",
+    "tumor_ref_count",
+    "tumor_alt_count",
+    "tumor_vaf",
+    "normal_depth",
+    "normal_ref_count",
+    "normal_alt_count",
+    "normal_vaf",
+    "filter",
+)
+# Columns of the attrition table.
+ATTRITION_COLUMNS = (
+    "step",
+    "filter",
+    "source",
+    "description",
+    "failed",
+    "only_filter",
+    "removed",
+    "remaining",
+)
+
+MultiallelicPolicy = Literal["split", "drop"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Thresholds of the post-filter; see the module docstring for the defaults' origin."""
+
+    min_tumor_depth: int = 10
+    min_tumor_alt: int = 3
+    min_tumor_vaf: float = 0.05
+    min_normal_depth: int = 8
+    max_normal_vaf: float = 0.02
+    allowed_filters: frozenset[str] = frozenset()
+    multiallelic: MultiallelicPolicy = "split"
+
+    def descriptions(self) -> dict[str, str]:
+        """FILTER header descriptions of our tags, with the thresholds in force."""
+        return {
+            MULTIALLELIC_SITE: "Site has more than one ALT allele (--multiallelic drop)",
+            EXCLUDED_REGION: "Variant overlaps an excluded region (--exclude-bed)",
+            LOW_NORMAL_DEPTH: f"Normal depth below {self.min_normal_depth}",
+            HIGH_NORMAL_VAF: f"Normal alt-allele fraction from AD above {self.max_normal_vaf:g}",
+            LOW_TUMOR_DEPTH: f"Tumour depth (FORMAT/DP, else AD sum) below {self.min_tumor_depth}",
+            LOW_TUMOR_ALT: f"Fewer than {self.min_tumor_alt} tumour reads support the ALT allele",
+            LOW_TUMOR_VAF: f"Tumour alt-allele fraction from AD below {self.min_tumor_vaf:g}",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SampleCounts:
+    """One sample's read counts at a record: ``ad`` per allele (REF first), ``dp`` depth.
+
+    Missing values are ``None`` (VCF ``.``).
+    """
+
+    ad: tuple[int | None, ...]
+    dp: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One VCF record as the filter sees it; ``filters`` is empty for PASS or ``.``."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alts: tuple[str, ...]
+    filters: tuple[str, ...]
+    tumor: SampleCounts | None
+    normal: SampleCounts | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlleleCall:
+    """One ALT allele of a site with its read evidence and the filters it fails."""
+
+    site: Site
+    allele: int  # 1-based index of the ALT in the record
+    depth: int | None
+    ref_count: int | None
+    alt_count: int | None
+    vaf: float | None
+    normal_depth: int | None
+    normal_ref_count: int | None
+    normal_alt_count: int | None
+    normal_vaf: float | None
+    failures: tuple[str, ...]  # our tags, in OUR_FILTERS order
+    rejected_by_mutect: tuple[str, ...]  # FilterMutectCalls flags that were not allowed
+
+    @property
+    def alt(self) -> str:
+        return self.site.alts[self.allele - 1]
+
+    @property
+    def is_pass(self) -> bool:
+        return not self.failures and not self.rejected_by_mutect
+
+    def row(self) -> tuple[object, ...]:
+        """The call as a row of MUTATION_COLUMNS."""
+        site = self.site
+        return (
+            site.chrom,
+            site.pos,
+            site.ref,
+            self.alt,
+            variant_type(site.ref, self.alt),
+            self.depth,
+            self.ref_count,
+            self.alt_count,
+            self.vaf,
+            self.normal_depth,
+            self.normal_ref_count,
+            self.normal_alt_count,
+            self.normal_vaf,
+            ";".join(site.filters) or "PASS",
+        )
+
+
+def variant_type(ref: str, alt: str) -> str:
+    """SNV, MNV, INS, DEL or COMPLEX, from VCF alleles (anchor base included for indels).
+
+    Same-length alleles are compared base by base, so Mutect2's padded multi-allelic
+    representation (``CAAAA>AAAAA``) of a single substitution is an SNV.
+    """
+    if len(ref) == len(alt):
+        changed = sum(a != b for a, b in zip(ref, alt, strict=True))
+        return "SNV" if changed <= 1 else "MNV"
+    if len(ref) < len(alt) and alt.startswith(ref):
+        return "INS"
+    if len(ref) > len(alt) and ref.startswith(alt):
+        return "DEL"
+    return "COMPLEX"
+
+
+@dataclass
+class SwapCheck:
+    """Whether the tumour and normal sample names look swapped.
+
+    At records FilterMutectCalls passed, the tumour should carry the ALT reads. When the
+    designated normal has more ALT reads than the tumour at most of them (at least
+    ``min_records``), the names are probably the wrong way round.
+    """
+
+    min_records: int = 5
+    checked: int = 0
+    normal_higher: int = 0
+
+    def add(self, site: Site) -> None:
+        """Compare the first ALT's read counts at a PASS record with both samples."""
+        if site.filters or site.tumor is None or site.normal is None:
+            return
+        tumor_alt = site.tumor.ad[1] if len(site.tumor.ad) > 1 else None
+        normal_alt = site.normal.ad[1] if len(site.normal.ad) > 1 else None
+        if tumor_alt is None or normal_alt is None:
+            return
+        self.checked += 1
+        self.normal_higher += normal_alt > tumor_alt
+
+    @property
+    def looks_swapped(self) -> bool:
+        return self.checked >= self.min_records and self.normal_higher > self.checked / 2
+
+
+class Regions:
+    """Half-open genomic intervals, looked up by contig regardless of ``chr`` prefix."""
+
+    def __init__(self, intervals: Iterable[tuple[str, int, int]]) -> None:
+        by_contig: dict[str, list[tuple[int, int]]] = {}
+        for chrom, start, end in intervals:
+            by_contig.setdefault(contig_key(chrom), []).append((start, end))
+        self._starts: dict[str, list[int]] = {}
+        self._ends: dict[str, list[int]] = {}
+        for key, spans in by_contig.items():
+            merged = _merge(sorted(spans))
+            self._starts[key] = [s for s, _ in merged]
+            self._ends[key] = [e for _, e in merged]
+
+    def __len__(self) -> int:
+        return sum(len(starts) for starts in self._starts.values())
+
+    def overlaps(self, chrom: str, start: int, end: int) -> bool:
+        """Whether the 0-based half-open span ``start..end`` touches any interval."""
+        starts = self._starts.get(contig_key(chrom))
+        if starts is None:
+            return False
+        i = bisect.bisect_left(starts, end) - 1  # last interval starting before `end`
+        return i >= 0 and self._ends[contig_key(chrom)][i] > start
+
+
+def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _allele_counts(
+    sample: SampleCounts | None, allele: int
+) -> tuple[int | None, int | None, int | None, float | None]:
+    """Depth, ref count, alt count and VAF = alt / (ref + alt) of one ALT in one sample."""
+    if sample is None:
+        return None, None, None, None
+    ad = sample.ad
+    ref = ad[0] if ad else None
+    alt = ad[allele] if len(ad) > allele else None
+    if sample.dp is not None:
+        depth: int | None = sample.dp
+    elif ad and all(v is not None for v in ad):
+        depth = sum(v for v in ad if v is not None)
+    else:
+        depth = None
+    vaf = alt / (ref + alt) if ref is not None and alt is not None and ref + alt > 0 else None
+    return depth, ref, alt, vaf
+
+
+def call_alleles(site: Site, thresholds: Thresholds, excluded: Regions | None) -> list[AlleleCall]:
+    """Evaluate every ALT of ``site`` against ``thresholds``.
+
+    Missing tumour counts fail the tumour thresholds they are needed for; the normal
+    thresholds are skipped when the VCF has no normal sample. A normal with no reads
+    (ref + alt = 0) fails ``low_normal_depth`` but not ``high_normal_vaf``.
+    """
+    rejected = tuple(f for f in site.filters if f not in thresholds.allowed_filters)
+    region = excluded is not None and excluded.overlaps(
+        site.chrom, site.pos - 1, site.pos - 1 + len(site.ref)
+    )
+    multiallelic = thresholds.multiallelic == "drop" and len(site.alts) > 1
+    calls = []
+    for allele in range(1, len(site.alts) + 1):
+        depth, ref, alt, vaf = _allele_counts(site.tumor, allele)
+        n_depth, n_ref, n_alt, n_vaf = _allele_counts(site.normal, allele)
+        failed = {
+            MULTIALLELIC_SITE: multiallelic,
+            EXCLUDED_REGION: region,
+            LOW_NORMAL_DEPTH: site.normal is not None
+            and (n_depth is None or n_depth < thresholds.min_normal_depth),
+            HIGH_NORMAL_VAF: n_vaf is not None and n_vaf > thresholds.max_normal_vaf,
+            LOW_TUMOR_DEPTH: site.tumor is not None
+            and (depth is None or depth < thresholds.min_tumor_depth),
+            LOW_TUMOR_ALT: site.tumor is not None
+            and (alt is None or alt < thresholds.min_tumor_alt),
+            LOW_TUMOR_VAF: site.tumor is not None
+            and (vaf is None or vaf < thresholds.min_tumor_vaf),
+        }
+        failures = tuple(name for name in OUR_FILTERS if failed[name])
+        calls.append(
+            AlleleCall(
+                site, allele, depth, ref, alt, vaf, n_depth, n_ref, n_alt, n_vaf, failures, rejected
+            )
+        )
+    return calls
+
+
+@dataclass
+class Attrition:
+    """Counts, per filter, of the calls it fails, fails alone, and removes in order.
+
+    The order is: FilterMutectCalls flags (in the order first seen), then our filters in
+    ``OUR_FILTERS`` order. ``removed`` counts calls whose first failing filter in that
+    order is this one, so ``removed`` adds up to all failing calls and ``remaining``
+    falls step by step from the input count to the passing count.
+    """
+
+    thresholds: Thresholds
+    total: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+    alone: Counter[str] = field(default_factory=Counter)
+    first: Counter[str] = field(default_factory=Counter)
+    mutect_order: dict[str, None] = field(default_factory=dict)
+
+    def add(self, call: AlleleCall) -> None:
+        """Count one call."""
+        self.total += 1
+        for flag in call.site.filters:
+            self.mutect_order.setdefault(flag, None)
+            self.failed[flag] += 1
+        self.failed.update(call.failures)
+        blocking = call.rejected_by_mutect + call.failures
+        if blocking:
+            self.first[blocking[0]] += 1
+            if len(blocking) == 1:
+                self.alone[blocking[0]] += 1
+
+    def table(self, mutect_descriptions: dict[str, str]) -> pd.DataFrame:
+        """The attrition table (ATTRITION_COLUMNS), one row per filter seen or applied."""
+        ours = self.thresholds.descriptions()
+        rows = []
+        remaining = self.total
+        names = [*self.mutect_order, *OUR_FILTERS]
+        for step, name in enumerate(names, start=1):
+            is_ours = name in ours and name not in self.mutect_order
+            allowed = not is_ours and name in self.thresholds.allowed_filters
+            source = "icarus-omics" if is_ours else "FilterMutectCalls" + (" (allowed)" * allowed)
+            remaining -= self.first[name]
+            description = ours[name] if is_ours else mutect_descriptions.get(name, "")
+            rows.append(
+                (
+                    step,
+                    name,
+                    source,
+                    description,
+                    self.failed[name],
+                    self.alone[name],
+                    self.first[name],
+                    remaining,
+                )
+            )
+        return pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS))
+
+
+def passing(calls: Iterable[AlleleCall]) -> Iterator[AlleleCall]:
+    """The calls that pass every filter."""
+    return (call for call in calls if call.is_pass)
