@@ -139,7 +139,7 @@ def maf_row(
         "Start_Position": alleles.start,
         "End_Position": alleles.end,
         "Strand": "+",
-        "Variant_Classification": annotation.classification or "Targeted_Region",
+        "Variant_Classification": annotation.classification,
         "Variant_Type": alleles.variant_type,
         "Reference_Allele": alleles.ref,
         "Tumor_Seq_Allele1": alleles.ref,

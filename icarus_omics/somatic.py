@@ -262,7 +262,11 @@ def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 def _allele_counts(
     sample: SampleCounts | None, allele: int
 ) -> tuple[int | None, int | None, int | None, float | None]:
-    """Depth, ref count, alt count and VAF = alt / (ref + alt) of one ALT in one sample."""
+    """Depth, ref count, alt count and VAF of one ALT in one sample.
+
+    VAF is alt / (ref + alt) from AD; when the REF count is missing (some callers write
+    ``.``), alt / depth.
+    """
     if sample is None:
         return None, None, None, None
     ad = sample.ad
@@ -274,7 +278,11 @@ def _allele_counts(
         depth = sum(v for v in ad if v is not None)
     else:
         depth = None
-    vaf = alt / (ref + alt) if ref is not None and alt is not None and ref + alt > 0 else None
+    vaf = None
+    if ref is not None and alt is not None and ref + alt > 0:
+        vaf = alt / (ref + alt)
+    elif ref is None and alt is not None and depth:  # callers that omit the REF count
+        vaf = alt / depth
     return depth, ref, alt, vaf
 
 

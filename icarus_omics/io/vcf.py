@@ -193,39 +193,54 @@ def iter_sites(vcf: cyvcf2.VCF, header: VcfHeader) -> Iterator[tuple[Site, cyvcf
     seen: set[str] = set()
     last_chrom, last_pos = "", 0
     number = 0
-    try:
-        for variant in vcf:
-            number += 1
-            chrom, pos = variant.CHROM, variant.POS
-            if not variant.REF or (header.samples and not variant.FORMAT):
-                raise IcarusError(
-                    f"{header.path}: record {number} ({chrom}:{pos}) is malformed "
-                    "(missing columns or an unparseable value)"
-                )
-            if chrom != last_chrom:
-                if chrom in seen:
-                    raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
-                seen.add(chrom)
-                last_chrom, last_pos = chrom, 0
-            if pos < last_pos:
-                raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
-            last_pos = pos
-            fields = variant.FORMAT
-            ad = variant.format("AD") if "AD" in fields else None
-            dp = variant.format("DP") if "DP" in fields else None
-            site = Site(
-                chrom,
-                pos,
-                variant.REF,
-                tuple(variant.ALT),
-                tuple(variant.FILTERS) if variant.FILTER else (),
-                _counts(ad, dp, tumor_index),
-                _counts(ad, dp, normal_index),
+    records = iter(vcf)
+    while True:
+        variant = _next_record(records, header.path, number, last_chrom, last_pos)
+        if variant is None:
+            return
+        number += 1
+        chrom, pos = variant.CHROM, variant.POS
+        if not variant.REF or (header.samples and not variant.FORMAT):
+            raise IcarusError(
+                f"{header.path}: record {number} ({chrom}:{pos}) is malformed "
+                "(missing columns or an unparseable value)"
             )
-            yield site, variant
-    except (OSError, ValueError, KeyError) as error:
+        if chrom != last_chrom:
+            if chrom in seen:
+                raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
+            seen.add(chrom)
+            last_chrom, last_pos = chrom, 0
+        if pos < last_pos:
+            raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
+        last_pos = pos
+        fields = variant.FORMAT
+        ad = variant.format("AD") if "AD" in fields else None
+        dp = variant.format("DP") if "DP" in fields else None
+        site = Site(
+            chrom,
+            pos,
+            variant.REF,
+            tuple(variant.ALT),
+            tuple(variant.FILTERS) if variant.FILTER else (),
+            _counts(ad, dp, tumor_index),
+            _counts(ad, dp, normal_index),
+        )
+        yield site, variant
+
+
+def _next_record(
+    records: Iterator[cyvcf2.Variant], path: Path, number: int, chrom: str, pos: int
+) -> cyvcf2.Variant | None:
+    """The next record, None at the end; htslib's parse errors become one IcarusError."""
+    try:
+        return next(records)
+    except StopIteration:
+        return None
+    except Exception as error:  # cyvcf2 raises a bare Exception for htslib parse errors
+        where = f" after {chrom}:{pos}" if chrom else ""
         raise IcarusError(
-            f"{header.path}: unreadable after record {number} ({error}); the file is corrupt"
+            f"{path}: record {number + 1}{where} cannot be parsed "
+            f"(a value that does not match its header declaration?): {error}"
         ) from None
 
 
