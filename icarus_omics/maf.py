@@ -119,8 +119,11 @@ def _count(value: int | None) -> object:
 
 
 def _dbsnp(existing: str) -> str:
-    match = re.search(r"\brs\d+", existing)
-    return match.group(0) if match else ""
+    """dbSNP rs ids of VEP's Existing_variation as vcf2maf writes them: ``novel`` when
+    there is no known variant, empty when the known ones are not in dbSNP (COSMIC ids)."""
+    if not existing:
+        return "novel"
+    return ",".join(re.findall(r"\brs\d+", existing))
 
 
 def maf_row(

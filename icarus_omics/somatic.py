@@ -240,6 +240,10 @@ class Regions:
     def __len__(self) -> int:
         return sum(len(starts) for starts in self._starts.values())
 
+    def shares_contig(self, names: Iterable[str]) -> bool:
+        """Whether any of ``names`` is a contig with intervals (``chr`` prefix either way)."""
+        return any(contig_key(name) in self._starts for name in names)
+
     def overlaps(self, chrom: str, start: int, end: int) -> bool:
         """Whether the 0-based half-open span ``start..end`` touches any interval."""
         starts = self._starts.get(contig_key(chrom))

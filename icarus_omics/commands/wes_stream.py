@@ -161,6 +161,7 @@ def _stream(
     agreement = ReferenceAgreement(str(header.path), str(options.fasta))
     panel = set(options.genes) if options.genes is not None else None
     swap = somatic.SwapCheck()
+    contigs: set[str] = set()
     with progress(f"wes: {header.path.name}") as tick:
         for site, variant in vcf.iter_sites(reader, header):
             summary.records += 1
@@ -172,6 +173,7 @@ def _stream(
                 if agreement.checked == agreement.min_checked:
                     agreement.check()
             swap.add(site)
+            contigs.add(site.chrom)
             calls = somatic.call_alleles(site, thresholds, excluded)
             writer.write(variant, calls)
             for call in calls:
@@ -193,6 +195,11 @@ def _stream(
                 mutations.write(row)
                 summary.written += 1
     agreement.check(final=True)
+    if excluded is not None and contigs and not excluded.shares_contig(contigs):
+        raise IcarusError(
+            f"{options.exclude_bed} and {header.path} have no contig in common; "
+            "they are probably for different genome builds or species"
+        )
     if swap.looks_swapped:
         summary.notes.append(
             f"warning: at {swap.normal_higher} of {swap.checked} PASS records the normal "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ MISSING_INT = -2147483648  # htslib's missing integer
 VECTOR_END = -2147483647  # htslib's padding after a short vector
 ANNOTATION_KEYS = ("CSQ", "ANN", "FUNCOTATION")
 TUMOR_NAMES = ("TUMOR", "TUMOUR")
+_CONTIG = re.compile(r"^##contig=<ID=([^,>]+),(?:[^\n]*?,)?length=(\d+)", re.MULTILINE)
 NORMAL_NAMES = ("NORMAL",)
 
 
@@ -100,11 +102,12 @@ def open_vcf(path: Path, threads: int = 1) -> cyvcf2.VCF:
 def read_header(vcf: cyvcf2.VCF, path: Path, tumor: str | None, normal: str | None) -> VcfHeader:
     """Header facts, with the tumour and normal samples resolved (see ``resolve_samples``)."""
     meta: dict[str, str] = {}
+    contigs = {m.group(1): int(m.group(2)) for m in _CONTIG.finditer(vcf.raw_header)}
     for line in vcf.raw_header.splitlines():
         if line.startswith("##") and "=" in line and not line.startswith("##INFO"):
             key, _, value = line[2:].partition("=")
             meta.setdefault(key, value)
-    numbers, filters, contigs, descriptions = {}, {}, {}, {}
+    numbers, filters, descriptions = {}, {}, {}
     for record in vcf.header_iter():
         info = record.info()
         kind = info.get("HeaderType")
@@ -113,8 +116,6 @@ def read_header(vcf: cyvcf2.VCF, path: Path, tumor: str | None, normal: str | No
             descriptions[(kind, info["ID"])] = info.get("Description", "").strip('"')
         elif kind == "FILTER":
             filters[info["ID"]] = info.get("Description", "").strip('"')
-        elif kind == "CONTIG" and "length" in info:
-            contigs[info["ID"]] = int(info["length"])
     samples = tuple(vcf.samples)
     tumor, normal = resolve_samples(path, samples, tumor, normal, meta)
     annotation = next((k for k in ANNOTATION_KEYS if ("INFO", k) in numbers), None)
