@@ -24,12 +24,9 @@ can be audited and re-thresholded.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
-
-import pandas as pd
 
 from icarus_omics.genome import contig_key
 
@@ -67,17 +64,6 @@ MUTATION_COLUMNS = (
     "normal_alt_count",
     "normal_vaf",
     "filter",
-)
-# Columns of the attrition table.
-ATTRITION_COLUMNS = (
-    "step",
-    "filter",
-    "source",
-    "description",
-    "failed",
-    "only_filter",
-    "removed",
-    "remaining",
 )
 
 MultiallelicPolicy = Literal["split", "drop"]
@@ -194,35 +180,6 @@ def variant_type(ref: str, alt: str) -> str:
     return "COMPLEX"
 
 
-@dataclass
-class SwapCheck:
-    """Whether the tumour and normal sample names look swapped.
-
-    At records FilterMutectCalls passed, the tumour should carry the ALT reads. When the
-    designated normal has more ALT reads than the tumour at most of them (at least
-    ``min_records``), the names are probably the wrong way round.
-    """
-
-    min_records: int = 5
-    checked: int = 0
-    normal_higher: int = 0
-
-    def add(self, site: Site) -> None:
-        """Compare the first ALT's read counts at a PASS record with both samples."""
-        if site.filters or site.tumor is None or site.normal is None:
-            return
-        tumor_alt = site.tumor.ad[1] if len(site.tumor.ad) > 1 else None
-        normal_alt = site.normal.ad[1] if len(site.normal.ad) > 1 else None
-        if tumor_alt is None or normal_alt is None:
-            return
-        self.checked += 1
-        self.normal_higher += normal_alt > tumor_alt
-
-    @property
-    def looks_swapped(self) -> bool:
-        return self.checked >= self.min_records and self.normal_higher > self.checked / 2
-
-
 class Regions:
     """Half-open genomic intervals, looked up by contig regardless of ``chr`` prefix."""
 
@@ -326,63 +283,6 @@ def call_alleles(site: Site, thresholds: Thresholds, excluded: Regions | None) -
             )
         )
     return calls
-
-
-@dataclass
-class Attrition:
-    """Counts, per filter, of the calls it fails, fails alone, and removes in order.
-
-    The order is: FilterMutectCalls flags (in the order first seen), then our filters in
-    ``OUR_FILTERS`` order. ``removed`` counts calls whose first failing filter in that
-    order is this one, so ``removed`` adds up to all failing calls and ``remaining``
-    falls step by step from the input count to the passing count.
-    """
-
-    thresholds: Thresholds
-    total: int = 0
-    failed: Counter[str] = field(default_factory=Counter)
-    alone: Counter[str] = field(default_factory=Counter)
-    first: Counter[str] = field(default_factory=Counter)
-    mutect_order: dict[str, None] = field(default_factory=dict)
-
-    def add(self, call: AlleleCall) -> None:
-        """Count one call."""
-        self.total += 1
-        for flag in call.site.filters:
-            self.mutect_order.setdefault(flag, None)
-            self.failed[flag] += 1
-        self.failed.update(call.failures)
-        blocking = call.rejected_by_mutect + call.failures
-        if blocking:
-            self.first[blocking[0]] += 1
-            if len(blocking) == 1:
-                self.alone[blocking[0]] += 1
-
-    def table(self, mutect_descriptions: dict[str, str]) -> pd.DataFrame:
-        """The attrition table (ATTRITION_COLUMNS), one row per filter seen or applied."""
-        ours = self.thresholds.descriptions()
-        rows = []
-        remaining = self.total
-        names = [*self.mutect_order, *OUR_FILTERS]
-        for step, name in enumerate(names, start=1):
-            is_ours = name in ours and name not in self.mutect_order
-            allowed = not is_ours and name in self.thresholds.allowed_filters
-            source = "icarus-omics" if is_ours else "FilterMutectCalls" + (" (allowed)" * allowed)
-            remaining -= self.first[name]
-            description = ours[name] if is_ours else mutect_descriptions.get(name, "")
-            rows.append(
-                (
-                    step,
-                    name,
-                    source,
-                    description,
-                    self.failed[name],
-                    self.alone[name],
-                    self.first[name],
-                    remaining,
-                )
-            )
-        return pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS))
 
 
 def passing(calls: Iterable[AlleleCall]) -> Iterator[AlleleCall]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icarus_omics import somatic
+from icarus_omics.attrition import Attrition, SwapCheck
 from icarus_omics.somatic import (
     EXCLUDED_REGION,
     HIGH_NORMAL_VAF,
@@ -151,7 +151,7 @@ def test_attrition_adds_up() -> None:
         *call_alleles(site(tumor=(30, 1)), DEFAULT, None),
         *call_alleles(site(), DEFAULT, None),
     ]
-    attrition = somatic.Attrition(DEFAULT)
+    attrition = Attrition(DEFAULT)
     for call in calls:
         attrition.add(call)
     table = attrition.table({"germline": "Evidence indicates this site is germline"}).set_index(
@@ -165,7 +165,7 @@ def test_attrition_adds_up() -> None:
 
 
 def test_swap_check() -> None:
-    check = somatic.SwapCheck(min_records=2)
+    check = SwapCheck(min_records=2)
     for _ in range(3):
         check.add(site(tumor=(80, 0), normal=(40, 12)))
     assert check.looks_swapped

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from icarus_omics import __version__, somatic
+from icarus_omics.attrition import Attrition, SwapCheck
 from icarus_omics.commands.params import progress
 from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
@@ -19,6 +23,7 @@ from icarus_omics.io.annotation import AnnotationLayout, allele_effects, annotat
 from icarus_omics.io.fasta import Reference
 from icarus_omics.io.files import Staging, staged_outputs
 from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
+from icarus_omics.somatic_batch import failure_masks, mask_names
 
 
 @dataclass(frozen=True)
@@ -137,80 +142,159 @@ def _stream(
     reference: Reference | None,
     layout: AnnotationLayout | None,
 ) -> None:
-    sample, thresholds = summary.sample, options.thresholds
-    descriptions = thresholds.descriptions()
-    writer = vcf.SoftFilterWriter(
-        stage.path(f"{sample}.filtered.vcf.gz"),
-        stage.path(f"{sample}.filtered.vcf.gz.tbi"),
-        reader,
-        header,
-        descriptions,
-        provenance=f'<Version={__version__},Command="{" ".join(sys.argv[1:])}">',
-        split=thresholds.multiallelic == "split",
-    )
-    columns = somatic.MUTATION_COLUMNS + (ANNOTATION_COLUMNS if options.annotate else ())
-    mutations = stack.enter_context(
-        tables.TableWriter(stage.path(f"{sample}.mutations.tsv"), columns)
-    )
-    maf = None
-    if options.annotate:
-        maf = stack.enter_context(
-            tables.TableWriter(stage.path(f"{sample}.maf"), MAF_COLUMNS, comments=["version 2.4"])
-        )
-    attrition = somatic.Attrition(thresholds)
-    agreement = ReferenceAgreement(str(header.path), str(options.fasta))
-    panel = set(options.genes) if options.genes is not None else None
-    swap = somatic.SwapCheck()
-    contigs: set[str] = set()
+    run = _Run(header, options, summary, stage, stack, excluded, reference, layout, reader)
     with progress(f"wes: {header.path.name}") as tick:
-        for site, variant in vcf.iter_sites(reader, header):
-            summary.records += 1
-            if summary.records % 10_000 == 0:
-                tick(10_000)
-            if reference is not None:
-                fasta_ref = reference.fetch(site.chrom, site.pos - 1, site.pos - 1 + len(site.ref))
-                agreement.add(site.chrom, site.pos, site.ref, fasta_ref)
-                if agreement.checked == agreement.min_checked:
-                    agreement.check()
-            swap.add(site)
-            contigs.add(site.chrom)
-            calls = somatic.call_alleles(site, thresholds, excluded)
-            writer.write(variant, calls)
-            for call in calls:
-                attrition.add(call)
-                summary.calls += 1
-                if not call.is_pass:
-                    continue
-                summary.passed += 1
-                row = call.row()
-                if options.annotate:
-                    effects = _effects(layout, variant, call)
-                    annotation = annotate(call, effects)
-                    if panel is not None and annotation.gene not in panel:
-                        continue
-                    if options.nonsynonymous_only and not annotation.is_nonsynonymous:
-                        continue
-                    row += annotation.columns()
-                    maf.write(maf_row(call, annotation, sample, header.normal, options.ncbi_build))  # type: ignore[union-attr]
-                mutations.write(row)
-                summary.written += 1
-    agreement.check(final=True)
-    if excluded is not None and contigs and not excluded.shares_contig(contigs):
-        raise IcarusError(
-            f"{options.exclude_bed} and {header.path} have no contig in common; "
-            "they are probably for different genome builds or species"
+        for batch in vcf.iter_batches(reader, header):
+            run.judge(batch)
+            tick(len(batch))
+    run.finish()
+
+
+class _Run:
+    """The writers and running tallies of one wes-filter/wes-annotate run."""
+
+    def __init__(
+        self,
+        header: vcf.VcfHeader,
+        options: WesOptions,
+        summary: WesSummary,
+        stage: Staging,
+        stack: ExitStack,
+        excluded: somatic.Regions | None,
+        reference: Reference | None,
+        layout: AnnotationLayout | None,
+        reader: object,
+    ) -> None:
+        self.header, self.options, self.summary, self.stage = header, options, summary, stage
+        self.excluded, self.reference, self.layout = excluded, reference, layout
+        sample, thresholds = summary.sample, options.thresholds
+        self.writer = vcf.SoftFilterWriter(
+            stage.path(f"{sample}.filtered.vcf.gz"),
+            stage.path(f"{sample}.filtered.vcf.gz.tbi"),
+            reader,
+            header,
+            thresholds.descriptions(),
+            provenance=f'<Version={__version__},Command="{" ".join(sys.argv[1:])}">',
+            split=thresholds.multiallelic == "split",
+            threads=options.threads,
         )
-    if swap.looks_swapped:
-        summary.notes.append(
-            f"warning: at {swap.normal_higher} of {swap.checked} PASS records the normal "
-            f"({header.normal}) has more ALT reads than the tumour ({header.tumor}); "
-            "are --tumor and --normal swapped?"
+        columns = somatic.MUTATION_COLUMNS + (ANNOTATION_COLUMNS if options.annotate else ())
+        self.mutations = stack.enter_context(
+            tables.TableWriter(stage.path(f"{sample}.mutations.tsv"), columns)
         )
-    writer.close()
-    tables.write_tsv(
-        attrition.table(header.filter_descriptions), stage.path(f"{sample}.filter_attrition.tsv")
-    )
-    stage.path(f"{sample}.summary.json").write_text(_summary_json(summary, options))
+        self.maf = None
+        if options.annotate:
+            self.maf = stack.enter_context(
+                tables.TableWriter(
+                    stage.path(f"{sample}.maf"), MAF_COLUMNS, comments=["version 2.4"]
+                )
+            )
+        self.attrition = Attrition(thresholds)
+        self.groups: Counter[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = Counter()
+        self.agreement = ReferenceAgreement(str(header.path), str(options.fasta))
+        self.panel = set(options.genes) if options.genes is not None else None
+        self.swap = SwapCheck()
+        self.contigs: set[str] = set()
+
+    def judge(self, batch: vcf.RecordBatch) -> None:
+        """Filter one batch: write every record, count it, keep the passing calls."""
+        thresholds, allowed = self.options.thresholds, self.options.thresholds.allowed_filters
+        self.summary.records += len(batch)
+        self.contigs.update(batch.chrom)
+        self._check_reference(batch)
+        self.swap.add_batch(
+            batch.filters, batch.tumor, batch.normal, [s is None for s in batch.sites]
+        )
+        region = np.zeros(len(batch), dtype=bool)
+        if self.excluded is not None:
+            region = np.fromiter(
+                (self.excluded.overlaps(c, p - 1, p - 1 + len(r))
+                 for c, p, r in zip(batch.chrom, batch.pos, batch.ref, strict=True)),
+                dtype=bool, count=len(batch),
+            )  # fmt: skip
+        masks = failure_masks(batch.tumor, batch.normal, region, thresholds).tolist()
+        for i, variant in enumerate(batch.variants):
+            site = batch.sites[i]
+            if site is not None:  # several ALTs: the per-site rules
+                self.swap.add(site)
+                calls = somatic.call_alleles(site, thresholds, self.excluded)
+                self.writer.write(variant, calls)
+                for call in calls:
+                    self.attrition.add(call)
+                    if call.is_pass:
+                        self._keep(call, variant)
+                continue
+            filters, failures = batch.filters[i], mask_names(masks[i])
+            rejected = tuple(f for f in filters if f not in allowed) if filters else ()
+            self.groups[(filters, rejected, failures)] += 1
+            self.writer.write_flags(variant, filters + failures)
+            if rejected or failures:
+                continue
+            if self.maf is None:  # no annotation: the row straight from the batch
+                self.summary.passed += 1
+                self.summary.written += 1
+                self.mutations.write(batch.passing_row(i))
+            else:
+                self._keep(batch.passing_call(i), variant)
+
+    def _check_reference(self, batch: vcf.RecordBatch) -> None:
+        if self.reference is None:
+            return
+        for chrom, pos, ref in zip(batch.chrom, batch.pos, batch.ref, strict=True):
+            fasta_ref = self.reference.fetch(chrom, pos - 1, pos - 1 + len(ref))
+            self.agreement.add(chrom, pos, ref, fasta_ref)
+        self.agreement.check()
+
+    def _keep(self, call: somatic.AlleleCall, variant: object) -> None:
+        self.summary.passed += 1
+        row = call.row()
+        if self.maf is not None:
+            annotation = annotate(call, _effects(self.layout, variant, call))
+            if self.panel is not None and annotation.gene not in self.panel:
+                return
+            if self.options.nonsynonymous_only and not annotation.is_nonsynonymous:
+                return
+            row += annotation.columns()
+            self.maf.write(
+                maf_row(
+                    call,
+                    annotation,
+                    self.summary.sample,
+                    self.header.normal,
+                    self.options.ncbi_build,
+                )
+            )
+        self.mutations.write(row)
+        self.summary.written += 1
+
+    def finish(self) -> None:
+        """Final checks, then close the VCF and write the attrition table and summary."""
+        header, options, summary = self.header, self.options, self.summary
+        self.agreement.check(final=True)
+        if (
+            self.excluded is not None
+            and self.contigs
+            and not self.excluded.shares_contig(self.contigs)
+        ):
+            raise IcarusError(
+                f"{options.exclude_bed} and {header.path} have no contig in common; "
+                "they are probably for different genome builds or species"
+            )
+        if self.swap.looks_swapped:
+            summary.notes.append(
+                f"warning: at {self.swap.normal_higher} of {self.swap.checked} PASS records the "
+                f"normal ({header.normal}) has more ALT reads than the tumour ({header.tumor}); "
+                "are --tumor and --normal swapped?"
+            )
+        for (filters, rejected, failures), count in self.groups.items():
+            self.attrition.add_group(filters, rejected, failures, count)
+        summary.calls = self.attrition.total
+        self.writer.close()
+        table = self.attrition.table(header.filter_descriptions)
+        tables.write_tsv(table, self.stage.path(f"{summary.sample}.filter_attrition.tsv"))
+        self.stage.path(f"{summary.sample}.summary.json").write_text(
+            _summary_json(summary, options)
+        )
 
 
 def _effects(

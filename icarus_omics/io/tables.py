@@ -18,11 +18,18 @@ FLOAT_FORMAT = "%.6g"
 
 def format_value(value: object) -> str:
     """One cell as text: empty for missing, ``%.6g`` for floats, ``str`` otherwise."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return "" if value != value else FLOAT_FORMAT % value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, float):
+    if isinstance(value, float):  # numpy floats
         return "" if math.isnan(value) else FLOAT_FORMAT % value
     return str(value)
 
@@ -41,7 +48,7 @@ class TableWriter:
 
     def write(self, row: Sequence[object]) -> None:
         """Append one row, in ``columns`` order."""
-        self._handle.write("\t".join(format_value(v) for v in row) + "\n")
+        self._handle.write("\t".join([format_value(v) for v in row]) + "\n")
         self.rows += 1
 
     def close(self) -> None:

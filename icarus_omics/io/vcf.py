@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cyvcf2
 import numpy as np
 import pysam
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.somatic import AlleleCall, SampleCounts, Site
+from icarus_omics.somatic import AlleleCall, SampleCounts, Site, variant_type
+from icarus_omics.somatic_batch import ReadCounts
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 MISSING_INT = -2147483648  # htslib's missing integer
@@ -188,61 +191,178 @@ def _counts(ad: np.ndarray | None, dp: np.ndarray | None, index: int | None) -> 
     return SampleCounts(values, depth)
 
 
-def iter_sites(vcf: cyvcf2.VCF, header: VcfHeader) -> Iterator[tuple[Site, cyvcf2.Variant]]:
-    """Stream (Site, record) pairs, checking each record is parsed and in sorted order."""
-    tumor_index, normal_index = header.tumor_index, header.normal_index
-    seen: set[str] = set()
-    last_chrom, last_pos = "", 0
-    number = 0
-    records = iter(vcf)
+@dataclass
+class RecordBatch:
+    """A few thousand consecutive records, read counts of single-ALT ones as arrays.
+
+    ``sites[i]`` is set for records that take the per-site path (several ALTs, or AD of
+    an unexpected length); their array rows hold -1.
+    """
+
+    variants: list[cyvcf2.Variant]
+    chrom: list[str]
+    pos: list[int]
+    ref: list[str]
+    alt: list[str]
+    filters: list[tuple[str, ...]]
+    sites: list[Site | None]
+    tumor: ReadCounts | None
+    normal: ReadCounts | None
+    _values: list[list[list[Any]]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    def _counts_of(self, i: int) -> tuple[list[Any], list[Any]]:
+        if self._values is None:
+            self._values = [_sample_values(self.tumor), _sample_values(self.normal)]
+        tumor, normal = (
+            [column[i] for column in values] if values else [None] * 4 for values in self._values
+        )
+        return tumor, normal
+
+    def passing_row(self, i: int) -> tuple[object, ...]:
+        """Record ``i`` (single ALT, passing) as a row of MUTATION_COLUMNS."""
+        tumor, normal = self._counts_of(i)
+        ref, alt = self.ref[i], self.alt[i]
+        filters = ";".join(self.filters[i]) or "PASS"
+        return (
+            self.chrom[i],
+            self.pos[i],
+            ref,
+            alt,
+            variant_type(ref, alt),
+            *tumor,
+            *normal,
+            filters,
+        )
+
+    def passing_call(self, i: int) -> AlleleCall:
+        """Record ``i`` (single ALT, judged passing by the batch rules) as an AlleleCall."""
+        (t_depth, t_ref, t_alt, t_vaf), (n_depth, n_ref, n_alt, n_vaf) = self._counts_of(i)
+        tumor = None if self.tumor is None else SampleCounts((t_ref, t_alt), t_depth)
+        normal = None if self.normal is None else SampleCounts((n_ref, n_alt), n_depth)
+        site = Site(self.chrom[i], self.pos[i], self.ref[i], (self.alt[i],), self.filters[i],
+                    tumor, normal)  # fmt: skip
+        return AlleleCall(
+            site, 1, t_depth, t_ref, t_alt, t_vaf, n_depth, n_ref, n_alt, n_vaf, (), ()
+        )
+
+
+def _sample_values(counts: ReadCounts | None) -> list[list[Any]]:
+    """depth, ref, alt and VAF columns as Python lists, None for missing."""
+    if counts is None:
+        return []
+    columns: list[list[Any]] = [
+        [None if v < 0 else v for v in a.tolist()] for a in (counts.depth, counts.ref, counts.alt)
+    ]
+    columns.append([None if v != v else v for v in counts.vaf().tolist()])
+    return columns
+
+
+def iter_batches(vcf: cyvcf2.VCF, header: VcfHeader, size: int = 4096) -> Iterator[RecordBatch]:
+    """Stream the records in batches, checking each is parsed and in sorted order."""
+    reader = _Reader(vcf, header)
     while True:
-        variant = _next_record(records, header.path, number, last_chrom, last_pos)
-        if variant is None:
+        batch = reader.read(size)
+        if not len(batch):
             return
-        number += 1
-        chrom, pos = variant.CHROM, variant.POS
-        if not variant.REF or (header.samples and not variant.FORMAT):
+        yield batch
+
+
+class _Reader:
+    """Record-by-record checks and extraction behind :func:`iter_batches`."""
+
+    def __init__(self, vcf: cyvcf2.VCF, header: VcfHeader) -> None:
+        self.records = iter(vcf)
+        self.header = header
+        self.number = 0
+        self.seen: set[str] = set()
+        self.last_chrom, self.last_pos = "", 0
+        n = len(header.samples)
+        self.missing_ad = np.full((n, 2), MISSING_INT, dtype=np.int32)
+        self.missing_dp = np.full((n, 1), MISSING_INT, dtype=np.int32)
+
+    def read(self, size: int) -> RecordBatch:
+        """Up to ``size`` records; this loop runs once per record, so it is kept lean."""
+        batch = RecordBatch([], [], [], [], [], [], [], None, None)
+        ad_rows: list[np.ndarray] = []
+        dp_rows: list[np.ndarray] = []
+        missing_ad, missing_dp, check = self.missing_ad, self.missing_dp, self._check
+        try:
+            for variant in itertools.islice(self.records, size):
+                check(variant)
+                alts = variant.ALT
+                filters = variant.FILTER
+                fields = variant.FORMAT
+                ad = variant.format("AD") if "AD" in fields else missing_ad
+                simple = len(alts) == 1 and ad.shape[1] == 2
+                dp = variant.format("DP") if "DP" in fields else missing_dp
+                batch.variants.append(variant)
+                batch.chrom.append(variant.CHROM)
+                batch.pos.append(variant.POS)
+                batch.ref.append(variant.REF)
+                batch.alt.append(alts[0] if alts else "")
+                batch.filters.append(tuple(filters.split(";")) if filters else ())
+                batch.sites.append(None if simple else self._site(variant, ad, dp))
+                ad_rows.append(ad if simple else missing_ad)
+                dp_rows.append(dp)
+        except Exception as error:
+            if type(error) is not Exception:  # cyvcf2 raises a bare Exception on parse errors
+                raise
+            where = f" after {self.last_chrom}:{self.last_pos}" if self.last_chrom else ""
             raise IcarusError(
-                f"{header.path}: record {number} ({chrom}:{pos}) is malformed "
+                f"{self.header.path}: record {self.number + 1}{where} cannot be parsed "
+                f"(a value that does not match its header declaration?): {error}"
+            ) from None
+        if batch.variants and self.header.samples:
+            ad_all = np.stack(ad_rows).astype(np.int64)
+            dp_all = np.stack(dp_rows)[:, :, 0].astype(np.int64)
+            batch.tumor = _read_counts(ad_all, dp_all, self.header.tumor_index)
+            batch.normal = _read_counts(ad_all, dp_all, self.header.normal_index)
+        return batch
+
+    def _check(self, variant: cyvcf2.Variant) -> None:
+        self.number += 1
+        chrom, pos = variant.CHROM, variant.POS
+        if not variant.REF or (self.header.samples and not variant.FORMAT):
+            raise IcarusError(
+                f"{self.header.path}: record {self.number} ({chrom}:{pos}) is malformed "
                 "(missing columns or an unparseable value)"
             )
-        if chrom != last_chrom:
-            if chrom in seen:
-                raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
-            seen.add(chrom)
-            last_chrom, last_pos = chrom, 0
-        if pos < last_pos:
-            raise _unsorted(header.path, chrom, pos, last_chrom, last_pos)
-        last_pos = pos
-        fields = variant.FORMAT
-        ad = variant.format("AD") if "AD" in fields else None
-        dp = variant.format("DP") if "DP" in fields else None
-        site = Site(
-            chrom,
-            pos,
+        if chrom != self.last_chrom:
+            if chrom in self.seen:
+                raise _unsorted(self.header.path, chrom, pos, self.last_chrom, self.last_pos)
+            self.seen.add(chrom)
+            self.last_chrom, self.last_pos = chrom, 0
+        if pos < self.last_pos:
+            raise _unsorted(self.header.path, chrom, pos, self.last_chrom, self.last_pos)
+        self.last_pos = pos
+
+    def _site(self, variant: cyvcf2.Variant, ad: np.ndarray, dp: np.ndarray) -> Site:
+        filters = variant.FILTER
+        has_ad = "AD" in variant.FORMAT
+        has_dp = "DP" in variant.FORMAT
+        return Site(
+            variant.CHROM,
+            variant.POS,
             variant.REF,
             tuple(variant.ALT),
-            tuple(variant.FILTERS) if variant.FILTER else (),
-            _counts(ad, dp, tumor_index),
-            _counts(ad, dp, normal_index),
+            tuple(filters.split(";")) if filters else (),
+            _counts(ad if has_ad else None, dp if has_dp else None, self.header.tumor_index),
+            _counts(ad if has_ad else None, dp if has_dp else None, self.header.normal_index),
         )
-        yield site, variant
 
 
-def _next_record(
-    records: Iterator[cyvcf2.Variant], path: Path, number: int, chrom: str, pos: int
-) -> cyvcf2.Variant | None:
-    """The next record, None at the end; htslib's parse errors become one IcarusError."""
-    try:
-        return next(records)
-    except StopIteration:
+def _read_counts(ad: np.ndarray, dp: np.ndarray, index: int | None) -> ReadCounts | None:
+    """One sample's columns of stacked AD (records x samples x 2) and DP arrays."""
+    if index is None:
         return None
-    except Exception as error:  # cyvcf2 raises a bare Exception for htslib parse errors
-        where = f" after {chrom}:{pos}" if chrom else ""
-        raise IcarusError(
-            f"{path}: record {number + 1}{where} cannot be parsed "
-            f"(a value that does not match its header declaration?): {error}"
-        ) from None
+    ref = np.where(ad[:, index, 0] < 0, -1, ad[:, index, 0])
+    alt = np.where(ad[:, index, 1] < 0, -1, ad[:, index, 1])
+    summed = np.where((ref >= 0) & (alt >= 0), ref + alt, -1)
+    depth = np.where(dp[:, index] >= 0, dp[:, index], summed)
+    return ReadCounts(depth, ref, alt)
 
 
 def _unsorted(path: Path, chrom: str, pos: int, last_chrom: str, last_pos: int) -> IcarusError:
@@ -269,6 +389,7 @@ class SoftFilterWriter:
         filters: dict[str, str],
         provenance: str,
         split: bool,
+        threads: int = 1,
     ) -> None:
         for name, description in filters.items():
             if name not in header.filter_descriptions:
@@ -279,6 +400,8 @@ class SoftFilterWriter:
         self.split = split
         self._numbers = header.numbers
         self._writer = cyvcf2.Writer(str(path), vcf, mode="wz")
+        if threads > 1:
+            self._writer.set_threads(threads)
         self.records = 0
 
     def write(self, variant: cyvcf2.Variant, calls: Sequence[AlleleCall]) -> None:
@@ -298,6 +421,13 @@ class SoftFilterWriter:
             piece.FILTER = _filter_value(_flags(call))
             self._writer.write_record(piece)
             self.records += 1
+
+    def write_flags(self, variant: cyvcf2.Variant, flags: tuple[str, ...]) -> None:
+        """Write a single-ALT ``variant`` with FILTER set to ``flags`` (PASS when empty)."""
+        if flags or not variant.FILTERS:  # leave PASS records as they are; '.' becomes PASS
+            variant.FILTER = _filter_value(flags)
+        self._writer.write_record(variant)
+        self.records += 1
 
     def close(self) -> None:
         """Finish the file and write its tabix index to ``index``."""

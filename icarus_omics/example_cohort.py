@@ -1,0 +1,768 @@
+"""Build a small example trial cohort in memory, the same one for the same seed.
+
+The cohort mimics the study's WES arm: a synthetic GRCh37-like reference (one 120-kb contig per
+chromosome that carries one of 20 breast-cancer genes), gene models, one Mutect2 +
+FilterMutectCalls + VEP VCF per tumour, a sample sheet with response, and a truth table that
+says what each ALT allele is, which process made it and whether the default post-filter keeps
+it. Responders carry more APOBEC (TCW) mutations, echoing the study's SBS2-response association.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import product
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from icarus_omics.errors import IcarusError
+
+# fmt: off
+GENE_COLUMNS = ("gene", "chrom", "start", "end", "strand", "gene_id", "canonical_transcript",
+                "other_transcript", "protein_length")
+SAMPLE_COLUMNS = ("patient", "tumor_sample", "normal_sample", "vcf", "response", "best_response")
+TRUTH_COLUMNS = ("tumor_sample", "chrom", "pos", "ref", "alt", "variant_type", "mutect_filter",
+                 "expected_pass", "gene", "canonical_consequence", "hgvsp_short", "process",
+                 "apobec_share")
+
+CONTIG_LENGTH = 120_000
+# The human genome is ~41% GC with CpG at ~1/4 of its expected frequency (methyl-C deamination):
+# draw at 44.5% GC, then turn 78% of CpGs into TpG or CpA, which lowers GC by ~3.5 points.
+START_GC, CPG_KEPT = 0.445, 0.22
+GENIC_FRACTION = 0.75  # exome calls fall mostly in genes; the rest are annotated intergenic
+# Default post-filter thresholds, restated here so that the truth does not depend on the filter.
+MIN_TUMOR_DEPTH, MIN_TUMOR_ALT, MIN_TUMOR_VAF = 10, 3, 0.05
+MIN_NORMAL_DEPTH, MAX_NORMAL_VAF = 8, 0.02
+
+# gene, chromosome, protein length (aa), HGNC number
+GENE_MODELS = (
+    ("PIK3CA", "3", 1068, 8975), ("ESR1", "6", 595, 3467), ("TP53", "17", 393, 11998),
+    ("GATA3", "10", 443, 4172), ("CDH1", "16", 882, 1748), ("MAP3K1", "5", 1512, 6848),
+    ("KMT2C", "7", 4911, 13726), ("ERBB2", "17", 1255, 3430), ("AKT1", "14", 480, 391),
+    ("PTEN", "10", 403, 9588), ("ARID1A", "1", 2285, 11110), ("NF1", "17", 2839, 7765),
+    ("RB1", "13", 928, 9884), ("CCND1", "11", 295, 1582), ("FGFR1", "8", 822, 3688),
+    ("MYC", "8", 439, 7553), ("BRCA2", "13", 3418, 1101), ("ERBB3", "12", 1342, 3431),
+    ("KRAS", "12", 189, 6407), ("CBFB", "16", 182, 1539),
+)
+CONTIGS = tuple(sorted({chrom for _, chrom, _, _ in GENE_MODELS}, key=int))
+
+# Known breast-cancer alterations at their real protein positions, so that OncoKB matching is
+# meaningful: a canonical codon change (changed base in upper case) or a 1-bp deletion.
+HOTSPOTS = {
+    "PIK3CA_E545K": ("PIK3CA", 545, "Gag>Aag"), "PIK3CA_H1047R": ("PIK3CA", 1047, "cAt>cGt"),
+    "ESR1_D538G": ("ESR1", 538, "gAt>gGt"), "ESR1_Y537S": ("ESR1", 537, "tAt>tCt"),
+    "TP53_R175H": ("TP53", 175, "cGc>cAc"), "TP53_R273H": ("TP53", 273, "cGt>cAt"),
+    "TP53_R213X": ("TP53", 213, "Cga>Tga"), "TP53_fs": ("TP53", 241, "del"),
+    "AKT1_E17K": ("AKT1", 17, "Gag>Aag"), "ERBB2_L755S": ("ERBB2", 755, "tTg>tCg"),
+    "GATA3_fs": ("GATA3", 336, "del"), "MAP3K1_R306X": ("MAP3K1", 306, "Cga>Tga"),
+    "MAP3K1_fs": ("MAP3K1", 949, "del"), "CDH1_Q23X": ("CDH1", 23, "Cag>Tag"),
+    "CDH1_fs": ("CDH1", 127, "del"), "KMT2C_Q1690X": ("KMT2C", 1690, "Cag>Tag"),
+    "ARID1A_fs": ("ARID1A", 1850, "del"), "ARID1A_R1989X": ("ARID1A", 1989, "Cga>Tga"),
+}
+HOTSPOT_PLAN = (  # the hotspots of patients P01, P02, ...
+    ("PIK3CA_E545K", "ESR1_D538G"), ("PIK3CA_H1047R", "GATA3_fs"), ("TP53_R175H", "KMT2C_Q1690X"),
+    ("PIK3CA_E545K", "MAP3K1_R306X"), ("ESR1_D538G", "CDH1_Q23X"), ("TP53_R273H", "KMT2C_Q1690X"),
+    ("PIK3CA_H1047R", "GATA3_fs"), ("ESR1_Y537S", "ARID1A_fs"), ("PIK3CA_E545K", "MAP3K1_fs"),
+    ("TP53_R213X", "CDH1_fs"), ("TP53_fs", "ERBB2_L755S"), ("AKT1_E17K", "ARID1A_R1989X"),
+)
+
+KIND_SHARES = {"SNV": 0.87, "DEL": 0.06, "INS": 0.05, "MNV": 0.02}
+INDEL_SIZES = (0.5, 0.2, 0.12, 0.08, 0.05, 0.05)  # probability of 1, 2, ... 6 bp
+CLOCK_SHARE = 0.35  # of the non-APOBEC SNVs; the rest is a flat background
+PASS_SHARE = 0.55
+# PASS calls that the default post-filter must still reject, as shares of all PASS calls
+PLANTED_FAILS = {"low_depth": 0.05, "low_vaf": 0.05, "low_alt": 0.03, "low_normal_depth": 0.03,
+                 "normal_vaf": 0.03}
+FAIL_FILTERS = {"weak_evidence": 0.3, "germline": 0.1, "panel_of_normals": 0.1, "orientation": 0.08,
+                "normal_artifact": 0.07, "clustered_events": 0.07, "strand_bias": 0.07,
+                "contamination": 0.05, "slippage": 0.04, "base_qual": 0.03, "map_qual": 0.03,
+                "haplotype": 0.03, "position": 0.02, "fragment": 0.02}
+
+SNV_CONSEQUENCES = {
+    "missense_variant": 0.55, "synonymous_variant": 0.2, "stop_gained": 0.05,
+    "splice_acceptor_variant": 0.015, "splice_donor_variant": 0.015,
+    "splice_region_variant&intron_variant": 0.03, "intron_variant": 0.075,
+    "3_prime_UTR_variant": 0.04, "5_prime_UTR_variant": 0.02, "start_lost": 0.003,
+    "stop_lost": 0.002,
+}
+MNV_CONSEQUENCES = {"missense_variant": 0.8, "stop_gained": 0.1, "synonymous_variant": 0.1}
+INDEL_CONSEQUENCES = {"coding": 0.85, "intron_variant": 0.1,
+                      "splice_region_variant&intron_variant": 0.05}
+CODON_CONSEQUENCES = ("missense_variant", "synonymous_variant", "stop_gained", "start_lost",
+                      "stop_lost")
+IMPACT = {"HIGH": "stop_gained frameshift_variant splice_acceptor_variant splice_donor_variant "
+                  "start_lost stop_lost",
+          "MODERATE": "missense_variant inframe_deletion inframe_insertion",
+          "LOW": "synonymous_variant splice_region_variant",
+          "MODIFIER": "intron_variant 3_prime_UTR_variant 5_prime_UTR_variant intergenic_variant"}
+IMPACT_OF = {c: impact for impact, names in IMPACT.items() for c in names.split()}
+AA3 = dict(zip("ARNDCQEGHILKMFPSTWYV*", ("Ala", "Arg", "Asn", "Asp", "Cys", "Gln", "Glu", "Gly",
+    "His", "Ile", "Leu", "Lys", "Met", "Phe", "Pro", "Ser", "Thr", "Trp", "Tyr", "Val", "Ter"),
+    strict=True))
+AA1 = {three: one for one, three in AA3.items()}
+CODON_TABLE = {"".join(codon): aa for codon, aa in zip(product("TCAG", repeat=3),
+               "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG", strict=True)}
+SENSE_CODONS = [codon for codon, aa in CODON_TABLE.items() if aa != "*"]
+STOP_CODONS = ["TAA", "TAG", "TGA"]
+# distance into the intron (HGVS +/- offset): 1-2 bp is the splice site, 3-8 bp the splice region
+INTRON_OFFSETS = {"splice_donor_variant": (1, 3), "splice_acceptor_variant": (-2, 0),
+                  "splice_region_variant&intron_variant": (3, 9), "intron_variant": (9, 2000)}
+
+FILTER_DESCRIPTIONS = {
+    "PASS": "All filters passed", "base_qual": "alt median base quality",
+    "clustered_events": "Clustered events observed in the tumor", "contamination": "contamination",
+    "duplicate": "evidence for alt allele is overrepresented by apparent duplicates",
+    "fragment": "abs(ref - alt) median fragment length",
+    "germline": "Evidence indicates this site is germline, not somatic",
+    "haplotype": "Variant near filtered variant on same haplotype.",
+    "low_allele_frac": "Allele fraction is below specified threshold",
+    "map_qual": "ref - alt median mapping quality",
+    "multiallelic": "Site filtered because too many alt alleles pass tumor LOD",
+    "n_ratio": "Ratio of N to alt exceeds specified ratio", "normal_artifact": "artifact_in_normal",
+    "orientation": "orientation bias detected by the orientation bias mixture model",
+    "panel_of_normals": "Blacklisted site in panel of normals",
+    "position": "median distance of alt variants from end of reads",
+    "possible_numt": "Allele depth is below expected coverage of NuMT in autosome",
+    "slippage": "Site filtered due to contraction of short tandem repeat region",
+    "strand_bias": "Evidence for alt allele comes from one read direction only",
+    "strict_strand": "Evidence for alt allele is not represented in both directions",
+    "weak_evidence": "Mutation does not meet likelihood threshold",
+}
+FORMAT_LINES = (
+    ("AD", "R", "Integer", "Allelic depths for the ref and alt alleles in the order listed"),
+    ("AF", "A", "Float", "Allele fractions of alternate alleles in the tumor"),
+    ("DP", "1", "Integer", "Approximate read depth (reads with MQ=255 or with bad mates are "
+                           "filtered)"),
+    ("F1R2", "R", "Integer", "Count of reads in F1R2 pair orientation supporting each allele"),
+    ("F2R1", "R", "Integer", "Count of reads in F2R1 pair orientation supporting each allele"),
+    ("GT", "1", "String", "Genotype"),
+    ("SB", "4", "Integer", "Per-sample component statistics which comprise the Fisher's Exact "
+                           "Test to detect strand bias."),
+)
+INFO_LINES = (
+    ("DP", "1", "Integer", "Approximate read depth; some reads may have been filtered"),
+    ("ECNT", "1", "Integer", "Number of events in this haplotype"),
+    ("GERMQ", "1", "Integer", "Phred-scaled quality that alt alleles are not germline variants"),
+    ("NLOD", "A", "Float", "Normal log 10 likelihood ratio of diploid het or hom alt genotypes"),
+    ("POPAF", "A", "Float", "negative log 10 population allele frequencies of alt alleles"),
+    ("TLOD", "A", "Float", "Log 10 likelihood ratio score of variant existing versus not existing"),
+)
+CSQ_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
+              "HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
+              "Existing_variation|DISTANCE|STRAND|FLAGS|SYMBOL_SOURCE|HGNC_ID|CANONICAL")
+VEP_LINE = ('##VEP="v110" time="2024-05-14 10:12:03" cache="/opt/vep/.vep/homo_sapiens/110_GRCh37"'
+            ' ensembl=110.1 ensembl-funcgen=110.1 ensembl-io=110.1 ensembl-variation=110.1'
+            ' assembly="GRCh37"')
+FORMAT = "GT:AD:AF:DP:F1R2:F2R1:SB"
+# fmt: on
+
+
+@dataclass(frozen=True)
+class ExampleCohort:
+    """A synthetic trial cohort: reference, gene models, VCF texts, sample sheet and truth."""
+
+    reference: dict[str, str]
+    genes: pd.DataFrame
+    vcfs: dict[str, str]
+    samples: pd.DataFrame
+    truth: pd.DataFrame
+
+
+class _Gene(NamedTuple):
+    name: str
+    chrom: str
+    start: int
+    end: int
+    strand: str
+    gene_id: str
+    transcript: str
+    other: str
+    protein_length: int
+    hgnc: int
+
+
+class _Effect(NamedTuple):
+    """One transcript's VEP annotation; HGVS strings come without their transcript prefix."""
+
+    consequence: str
+    hgvsc: str = ""
+    hgvsp: str = ""  # '=' already written as %3D, as VEP does inside CSQ
+    amino_acids: str = ""
+    codons: str = ""
+    exon: str = ""
+    intron: str = ""
+    cdna: str = ""
+    cds: str = ""
+    protein: str = ""
+
+
+class _Allele(NamedTuple):
+    alt: str
+    variant_type: str
+    process: str
+    effects: tuple[_Effect, _Effect] | None  # canonical and other transcript; None if intergenic
+
+
+class _Record(NamedTuple):
+    chrom: str
+    pos: int
+    ref: str
+    alleles: tuple[_Allele, ...]
+    gene: _Gene | None
+    filters: tuple[str, ...] = ()
+    tumour_ad: tuple[int, ...] = ()
+    tumour_dp: int = 0
+    normal_ad: tuple[int, ...] | None = None
+    normal_dp: int = 0
+    info: str = ""
+    fields: tuple[str, ...] = ()  # formatted sample columns, normal first
+
+
+class _Genome(NamedTuple):
+    sequences: dict[str, str]
+    genes: list[_Gene]
+
+
+class _Patient(NamedTuple):
+    tumour: str
+    normal: str  # "" when tumour-only
+    apobec_share: float
+    n_records: int
+    hotspots: tuple[str, ...]
+
+
+def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
+    """Generate the example cohort deterministically from a seed.
+
+    Parameters
+    ----------
+    n_patients
+        Number of patients, 2 to 99. About 7 in 12 respond; the last one is tumour-only.
+    seed
+        Seed of the numpy generator; the same arguments give byte-identical VCF texts.
+
+    Returns
+    -------
+    ExampleCohort
+        ``reference`` (contig -> ACGT sequence), ``genes`` (one row per gene, columns
+        ``GENE_COLUMNS``), ``vcfs`` (tumour sample -> uncompressed VCF text), ``samples`` (one
+        row per patient, columns ``SAMPLE_COLUMNS``) and ``truth`` (one row per ALT allele,
+        columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the default thresholds).
+    """
+    if not 2 <= n_patients <= 99:
+        raise IcarusError(f"example cohort: n_patients={n_patients}; choose 2 to 99 patients")
+    rng = np.random.default_rng(seed)
+    reference = {chrom: _random_contig(rng) for chrom in CONTIGS}
+    genome = _Genome(reference, _place_genes(rng))
+    hotspots = {name: _place_hotspot(rng, genome, name) for name in HOTSPOTS}
+    samples, patients = _sample_sheet(rng, n_patients)
+    vcfs: dict[str, str] = {}
+    truth: list[list[object]] = []
+    for patient in patients:
+        records = _patient_records(rng, genome, hotspots, patient)
+        vcfs[patient.tumour] = _vcf_text(reference, patient, records)
+        truth += [_truth_row(patient, r, i) for r in records for i in range(len(r.alleles))]
+    genes = pd.DataFrame([gene[:9] for gene in genome.genes], columns=list(GENE_COLUMNS))
+    truth_table = pd.DataFrame(truth, columns=list(TRUTH_COLUMNS))
+    return ExampleCohort(reference, genes, vcfs, samples, truth_table)
+
+
+def _random_contig(rng: np.random.Generator) -> str:
+    gc, at = START_GC / 2, (1 - START_GC) / 2
+    codes = rng.choice(4, size=CONTIG_LENGTH, p=[at, gc, gc, at])  # A C G T
+    cpg = np.flatnonzero((codes[:-1] == 1) & (codes[1:] == 2))
+    lost = cpg[rng.random(len(cpg)) > CPG_KEPT]
+    on_c = rng.random(len(lost)) < 0.5
+    codes[lost[on_c]] = 3  # CpG -> TpG
+    codes[lost[~on_c] + 1] = 0  # CpG -> CpA, the same deamination on the other strand
+    return np.frombuffer(b"ACGT", dtype=np.uint8)[codes].tobytes().decode()
+
+
+def _place_genes(rng: np.random.Generator) -> list[_Gene]:
+    """Give each gene 8-15 kb in its own slot of its chromosome, so that genes never overlap."""
+    genes = []
+    for i, (name, chrom, protein_length, hgnc) in enumerate(GENE_MODELS):
+        on_chrom = [model[0] for model in GENE_MODELS if model[1] == chrom]
+        width = CONTIG_LENGTH // len(on_chrom)
+        start = on_chrom.index(name) * width + int(rng.integers(1000, width - 16_000))
+        end = start + int(rng.integers(8000, 15_001)) - 1
+        strand = "+" if rng.random() < 0.5 else "-"
+        gene_id, transcript, other = (
+            f"ENS{x}000001{10_001 + 13 * i + j:05d}" for j, x in enumerate("GTT")
+        )
+        model = (gene_id, transcript, other, protein_length, hgnc)
+        genes.append(_Gene(name, chrom, start, end, strand, *model))
+    return genes
+
+
+def _place_hotspot(rng: np.random.Generator, genome: _Genome, name: str) -> _Record:
+    """Place a hotspot allele once, so that all its carriers share its locus and annotation."""
+    symbol, protein_pos, change = HOTSPOTS[name]
+    gene = next(g for g in genome.genes if g.name == symbol)
+    seq = genome.sequences[gene.chrom]
+    if change == "del":
+        pos0 = int(rng.integers(gene.start, gene.end - 10))
+        ref, alt, kind = seq[pos0 : pos0 + 2], seq[pos0], "DEL"
+        effect = _indel_effect(rng, gene, "DEL", 1, "del", protein_pos)
+    else:
+        ref_codon, alt_codon = change.split(">")
+        k = next(i for i, base in enumerate(ref_codon) if base.isupper())
+        ref, alt = _on_genome(ref_codon[k], gene), _on_genome(alt_codon[k], gene)
+        sites = [i for i in range(gene.start, gene.end - 10) if seq[i] == ref]
+        pos0, kind = sites[int(rng.integers(len(sites)))], "SNV"
+        effect = _codon_effect(gene, protein_pos, ref_codon.upper(), alt_codon.upper(), k)
+    allele = _Allele(alt, kind, "indel" if kind == "DEL" else "background", (effect, effect))
+    return _Record(gene.chrom, pos0 + 1, ref, (allele,), gene)
+
+
+def _sample_sheet(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, list[_Patient]]:
+    is_responder = np.zeros(n, dtype=bool)
+    is_responder[rng.permutation(n)[: round(n * 7 / 12)]] = True
+    first_non_responder = int(np.flatnonzero(~is_responder)[0])
+    rows, patients = [], []
+    for i, responds in enumerate(is_responder.tolist()):
+        patient = f"P{i + 1:02d}"
+        normal = "" if i == n - 1 else f"{patient}_N"
+        if responds:  # more SNVs and a high APOBEC share
+            share, n_records = rng.uniform(0.3, 0.6), int(rng.integers(200, 401))
+            best = "CR" if rng.random() < 0.25 else "PR"
+        else:  # one non-responder is big enough for signature fitting too
+            share, n_records = rng.uniform(0.0, 0.1), int(rng.integers(60, 321))
+            n_records = max(n_records, 200) if i == first_non_responder else n_records
+            best = "SD" if rng.random() < 0.6 else "PD"
+        plan = HOTSPOT_PLAN[i] if i < len(HOTSPOT_PLAN) else ()
+        patients.append(_Patient(f"{patient}_T", normal, round(share, 3), n_records, plan))
+        response = "R" if responds else "NR"
+        rows.append([patient, f"{patient}_T", normal, f"vcf/{patient}_T.vcf.gz", response, best])
+    return pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)), patients
+
+
+def _allocate(rng: np.random.Generator, n: int, shares: dict[str, float]) -> list[str]:
+    """Apportion n items to labels exactly (the first label takes the rounding), shuffled."""
+    counts = [round(n * share) for share in shares.values()]
+    counts[0] = n - sum(counts[1:])
+    labels = [label for label, count in zip(shares, counts, strict=True) for _ in range(count)]
+    return [labels[i] for i in rng.permutation(len(labels))]
+
+
+def _patient_records(
+    rng: np.random.Generator, genome: _Genome, hotspots: dict[str, _Record], patient: _Patient
+) -> list[_Record]:
+    paired = patient.normal != ""
+    used = {(hotspot.chrom, hotspot.pos - 1) for hotspot in hotspots.values()}
+    records = [_with_reads(rng, hotspots[name], "good", paired) for name in patient.hotspots]
+    fails = {k: PASS_SHARE * v for k, v in PLANTED_FAILS.items() if paired or "normal" not in k}
+    categories = _allocate(rng, patient.n_records, {"good": 0, **fails, "filtered": 1 - PASS_SHARE})
+    kinds = _allocate(rng, patient.n_records, KIND_SHARES)
+    share = patient.apobec_share
+    snv_mix = {"background": 0.0, "apobec": share, "clock": (1 - share) * CLOCK_SHARE}
+    processes = iter(_allocate(rng, kinds.count("SNV"), snv_mix))
+    for kind, category in zip(kinds, categories, strict=True):
+        process = next(processes) if kind == "SNV" else {"MNV": "mnv"}.get(kind, "indel")
+        filters = _draw_filters(rng) if category == "filtered" else ()
+        record = _new_record(rng, genome, used, kind, process)._replace(filters=filters)
+        records.append(_with_reads(rng, record, category, paired))
+    for j in range(int(rng.integers(2, 5))):  # alternately a weak second ALT or two strong ones
+        record = _new_record(rng, genome, used, "multiallelic", "background")
+        record = record._replace(filters=("multiallelic",) if j % 2 else ())
+        records.append(_with_reads(rng, record, "good", paired))
+    return sorted(records, key=lambda r: (CONTIGS.index(r.chrom), r.pos))
+
+
+def _draw_site(
+    rng: np.random.Generator, genome: _Genome, process: str, used: set[tuple[str, int]]
+) -> tuple[str, int]:
+    """Draw a free 0-based position in the base context that the process mutates."""
+    while True:
+        if rng.random() < GENIC_FRACTION:
+            gene = genome.genes[int(rng.integers(len(genome.genes)))]
+            chrom, pos0 = gene.chrom, int(rng.integers(gene.start, gene.end - 8))
+        else:
+            chrom = CONTIGS[int(rng.integers(len(CONTIGS)))]
+            pos0 = int(rng.integers(20, CONTIG_LENGTH - 20))
+        triplet = genome.sequences[chrom][pos0 - 1 : pos0 + 2]
+        if process == "apobec" and triplet not in ("TCA", "TCT", "TGA", "AGA"):
+            continue  # APOBEC3A/B deaminate the C of TCW (W = A or T)
+        if process == "clock" and "CG" not in (triplet[:2], triplet[1:]):
+            continue  # the clock-like SBS1 deaminates methylated CpG
+        # records span at most 7 bp, so 8 bp of clearance keeps them apart
+        if all((chrom, p) not in used for p in range(pos0 - 8, pos0 + 9)):
+            used.add((chrom, pos0))
+            return chrom, pos0
+
+
+def _new_record(
+    rng: np.random.Generator, genome: _Genome, used: set[tuple[str, int]], kind: str, process: str
+) -> _Record:
+    chrom, pos0 = _draw_site(rng, genome, process, used)
+    seq = genome.sequences[chrom]
+    pos = pos0 + 1
+    gene = next((g for g in genome.genes if g.chrom == chrom and g.start <= pos <= g.end), None)
+    size, ref = int(rng.choice(len(INDEL_SIZES), p=INDEL_SIZES)) + 1, seq[pos0]
+    if kind == "SNV":
+        alts = [_snv_alt(rng, process, ref)]
+    elif kind == "multiallelic":
+        first = _snv_alt(rng, "background", ref)
+        alts, kind = [first, _snv_alt(rng, "background", ref, first)], "SNV"
+    elif kind == "MNV":
+        ref = seq[pos0 : pos0 + 2 + int(rng.random() < 0.2)]
+        alts = ["".join(_snv_alt(rng, "background", base) for base in ref)]
+    elif kind == "DEL":
+        ref, alts = seq[pos0 : pos0 + size + 1], [ref]
+    else:
+        alts = [ref + "".join("ACGT"[i] for i in rng.integers(0, 4, size=size))]
+    alleles = tuple(_Allele(a, kind, process, _annotate(rng, gene, kind, ref, a)) for a in alts)
+    return _Record(chrom, pos, ref, alleles, gene)
+
+
+def _snv_alt(rng: np.random.Generator, process: str, ref: str, taken: str = "") -> str:
+    if process == "apobec":  # C>T and C>G (G>A and G>C on the other strand)
+        options = "TG" if ref == "C" else "AC"
+    elif process == "clock":  # C>T
+        options = "T" if ref == "C" else "A"
+    else:
+        options = "".join(base for base in "ACGT" if base not in (ref, taken))
+    return options[int(rng.integers(len(options)))]
+
+
+def _draw_filters(rng: np.random.Generator) -> tuple[str, ...]:
+    p = np.array(list(FAIL_FILTERS.values()))
+    chosen = rng.choice(list(FAIL_FILTERS), 1 + int(rng.random() < 0.25), False, p / p.sum())
+    return tuple(sorted(str(name) for name in chosen))
+
+
+def _with_reads(rng: np.random.Generator, record: _Record, category: str, paired: bool) -> _Record:
+    """Draw read counts for the category, then format INFO and the sample columns."""
+    alt, ref = _tumour_counts(rng, category, record.filters)
+    tumour_ad = [ref, alt]
+    if len(record.alleles) == 2:  # a strong second ALT if filtered 'multiallelic', else 2-3 reads
+        strong = "multiallelic" in record.filters
+        second = round(ref * rng.uniform(0.1, 0.4)) if strong else int(rng.integers(2, 4))
+        tumour_ad.append(max(5, second) if strong else second)
+    tumour_dp = sum(tumour_ad) + int(rng.integers(0, 4))
+    normal_ad, normal_dp = _normal_counts(rng, category, record.filters, len(tumour_ad) - 1)
+    fields = [_sample_field(rng, "0/0", normal_ad, normal_dp, ())] if paired else []
+    genotype = "/".join(str(i) for i in range(len(tumour_ad)))
+    fields.append(_sample_field(rng, genotype, tumour_ad, tumour_dp, record.filters))
+    record = record._replace(tumour_ad=tuple(tumour_ad), tumour_dp=tumour_dp, fields=tuple(fields))
+    if paired:
+        record = record._replace(normal_ad=tuple(normal_ad), normal_dp=normal_dp)
+    return record._replace(info=_info(rng, record))
+
+
+def _tumour_counts(
+    rng: np.random.Generator, category: str, filters: tuple[str, ...]
+) -> tuple[int, int]:
+    """Alt and ref reads; each planted category fails exactly one default threshold."""
+    if category == "low_depth":  # AD sum 4-6, plus at most 3 other reads: DP <= 9
+        return 3, int(rng.integers(1, 4))
+    if category == "low_vaf":  # ref > 19 * alt, so VAF < 0.05
+        alt = int(rng.integers(3, 7))
+        return alt, 19 * alt + int(rng.integers(1, 150))
+    if category == "low_alt":  # 2 / 38 > 0.05
+        return 2, int(rng.integers(12, 37))
+    if "weak_evidence" in filters:
+        return int(rng.integers(2, 6)), int(rng.integers(20, 120))
+    total = int(rng.integers(30, 251))
+    alt = max(3, round(total * rng.uniform(0.08, 0.6)))
+    return alt, total - alt
+
+
+def _normal_counts(
+    rng: np.random.Generator, category: str, filters: tuple[str, ...], n_alts: int
+) -> tuple[list[int], int]:
+    alt = 0
+    if category == "low_normal_depth":  # AD sum 2-6, plus at most 1 other read: DP <= 7
+        ref, extra = int(rng.integers(2, 7)), int(rng.integers(0, 2))
+    else:
+        ref, extra = int(rng.integers(20, 121)), int(rng.integers(0, 4))
+        if category == "normal_vaf":  # 2-4 alt reads among at most 84: VAF > 0.02
+            ref, alt = min(ref, 80), int(rng.integers(2, 5))
+        elif {"germline", "normal_artifact"} & set(filters):
+            alt = int(rng.integers(3, 31))
+        elif ref >= 60 and rng.random() < 0.1:  # one stray read, VAF still below 0.02
+            alt = 1
+    ad = [ref, alt] + [0] * (n_alts - 1)
+    return ad, sum(ad) + extra
+
+
+def _sample_field(
+    rng: np.random.Generator, genotype: str, ad: list[int], dp: int, filters: tuple[str, ...]
+) -> str:
+    f1r2 = [int(rng.binomial(n, 0.5)) for n in ad]
+    f2r1 = [n - f for n, f in zip(ad, f1r2, strict=True)]
+    alts = sum(ad[1:])
+    alt_forward = alts if "strand_bias" in filters else int(rng.binomial(alts, 0.5))
+    sb = [f1r2[0], f2r1[0], alt_forward, alts - alt_forward]
+    af = ",".join(f"{n / max(sum(ad), 1):.3f}" for n in ad[1:])
+    numbers = [",".join(map(str, values)) for values in (ad, f1r2, f2r1, sb)]
+    return ":".join([genotype, numbers[0], af, str(dp), *numbers[1:]])
+
+
+def _info(rng: np.random.Generator, record: _Record) -> str:
+    filters = set(record.filters)
+    is_germline = bool({"germline", "panel_of_normals"} & filters)
+    alts = record.tumour_ad[1:]
+    tlod = ",".join(f"{3.1 * n + rng.uniform(-1.5, 1.5):.2f}" for n in alts)
+    popaf = ",".join(f"{rng.uniform(0.5, 3.0) if is_germline else 6.0:.2f}" for _ in alts)
+    germq = int(rng.integers(0, 10) if is_germline else rng.integers(20, 94))
+    ecnt = int(rng.integers(2, 4)) if {"clustered_events", "haplotype"} & filters else 1
+    info = f"DP={record.tumour_dp + record.normal_dp};ECNT={ecnt};GERMQ={germq}"
+    if record.normal_ad is not None:  # tumour-only calls have no normal LOD
+        nlod = 0.301 * record.normal_ad[0] - 3.0 * max(record.normal_ad[1:])
+        info += ";NLOD=" + ",".join(f"{nlod + rng.uniform(-0.5, 0.5):.2f}" for _ in alts)
+    return f"{info};POPAF={popaf};TLOD={tlod}"
+
+
+def _on_genome(bases: str, gene: _Gene) -> str:
+    """Turn transcript bases into + strand bases, or back (the same operation)."""
+    return bases if gene.strand == "+" else bases.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+
+
+def _annotate(
+    rng: np.random.Generator, gene: _Gene | None, kind: str, ref: str, alt: str
+) -> tuple[_Effect, _Effect] | None:
+    if gene is None:
+        return None
+    canonical = _draw_effect(rng, gene, kind, ref, alt, None)
+    if rng.random() < 0.9:
+        return canonical, canonical
+    # another consequence on the other transcript, more severe when the canonical one is mild,
+    # so that the 'canonical first' and 'most severe' rules disagree on a few records
+    other = "coding" if _impact(canonical.consequence) in ("LOW", "MODIFIER") else "intron_variant"
+    return canonical, _draw_effect(rng, gene, kind, ref, alt, other)
+
+
+def _draw_effect(
+    rng: np.random.Generator, gene: _Gene, kind: str, ref: str, alt: str, want: str | None
+) -> _Effect:
+    tref, talt = _on_genome(ref, gene), _on_genome(alt, gene)
+    weights = {"SNV": SNV_CONSEQUENCES, "MNV": MNV_CONSEQUENCES}.get(kind, INDEL_CONSEQUENCES)
+    p = np.array(list(weights.values()))
+    want = want or str(rng.choice(list(weights), p=p / p.sum()))
+    if want == "coding" and kind in ("SNV", "MNV"):
+        want = "missense_variant"
+    change = {"SNV": f"{tref}>{talt}", "MNV": f"delins{talt}", "DEL": "del"}.get(kind, "")
+    change = change or f"ins{_on_genome(alt[1:], gene)}"
+    if want == "coding":
+        protein_pos = int(rng.integers(2, gene.protein_length))
+        return _indel_effect(rng, gene, kind, abs(len(alt) - len(ref)), change, protein_pos)
+    if want in CODON_CONSEQUENCES:
+        ref_codon, alt_codon, k, protein_pos = _codon_change(rng, gene, tref, talt, want)
+        return _codon_effect(gene, protein_pos, ref_codon, alt_codon, k)
+    return _noncoding_effect(rng, gene, want, change)
+
+
+def _codon_change(
+    rng: np.random.Generator, gene: _Gene, tref: str, talt: str, want: str
+) -> tuple[str, str, int, int]:
+    """Find a codon holding the transcript REF whose change has the wanted consequence."""
+    n, k, codon = len(tref), 0, "GAG"
+    for goal in (want, "missense_variant", "synonymous_variant"):
+        pool = {"start_lost": ["ATG"], "stop_lost": STOP_CODONS}.get(goal, SENSE_CODONS)
+        for _ in range(60):
+            k = int(rng.integers(0, 4 - n))
+            codon = pool[int(rng.integers(len(pool)))]
+            codon = codon[:k] + tref + codon[k + n :]
+            mutated = codon[:k] + talt + codon[k + n :]
+            if codon in pool and _codon_class(codon, mutated, goal == "start_lost") == goal:
+                protein_pos = {"start_lost": 1, "stop_lost": gene.protein_length}.get(goal, 0)
+                return codon, mutated, k, protein_pos or int(rng.integers(2, gene.protein_length))
+    return codon, codon[:k] + talt + codon[k + n :], k, 2  # not reached for real base changes
+
+
+def _codon_class(codon: str, mutated: str, is_start: bool) -> str:
+    before, after = CODON_TABLE[codon], CODON_TABLE[mutated]
+    if is_start:
+        return "start_lost"
+    if before == "*":
+        return "stop_retained_variant" if after == "*" else "stop_lost"
+    if after == before:
+        return "synonymous_variant"
+    return "stop_gained" if after == "*" else "missense_variant"
+
+
+def _codon_effect(gene: _Gene, protein_pos: int, ref_codon: str, alt_codon: str, k: int) -> _Effect:
+    n = sum(a != b for a, b in zip(ref_codon, alt_codon, strict=True))
+    consequence = _codon_class(ref_codon, alt_codon, protein_pos == 1 and ref_codon == "ATG")
+    before, after = AA3[CODON_TABLE[ref_codon]], AA3[CODON_TABLE[alt_codon]]
+    cds = 3 * (protein_pos - 1) + k + 1
+    tref, talt = ref_codon[k : k + n], alt_codon[k : k + n]
+    hgvsc = f"c.{cds}{tref}>{talt}" if n == 1 else f"c.{cds}_{cds + n - 1}delins{talt}"
+    hgvsp = f"p.{before}{protein_pos}{after}"
+    if consequence == "synonymous_variant":
+        hgvsp = f"p.{before}{protein_pos}%3D"
+    elif consequence in ("start_lost", "stop_lost"):
+        hgvsp = "p.Met1?" if protein_pos == 1 else f"{hgvsp}extTer{7 + protein_pos % 40}"
+    codons = "/".join(
+        "".join(b if k <= i < k + n else b.lower() for i, b in enumerate(c))
+        for c in (ref_codon, alt_codon)
+    )
+    aas = "/".join(dict.fromkeys([AA1[before], AA1[after]]))  # one letter when synonymous
+    return _Effect(consequence, hgvsc, hgvsp, aas, codons, *_coding_place(gene, cds, protein_pos))
+
+
+def _indel_effect(
+    rng: np.random.Generator, gene: _Gene, kind: str, size: int, change: str, protein_pos: int
+) -> _Effect:
+    cds, n_aa = 3 * (protein_pos - 1) + 1, size // 3
+    aas = [str(a) for a in rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), size=3)]
+    first = f"{AA3[aas[0]]}{protein_pos}"
+    if kind == "DEL":
+        hgvsc = f"c.{cds}del" if size == 1 else f"c.{cds}_{cds + size - 1}del"
+    else:
+        hgvsc = f"c.{cds}_{cds + 1}{change}"
+    if size % 3:
+        consequence, amino_acids = "frameshift_variant", f"{aas[0]}/X"
+        hgvsp = f"p.{first}{AA3[aas[1]]}fsTer{int(rng.integers(2, 60))}"
+    elif kind == "DEL":
+        consequence, amino_acids = "inframe_deletion", f"{''.join(aas[:n_aa])}/-"
+        last = f"_{AA3[aas[n_aa - 1]]}{protein_pos + n_aa - 1}" if n_aa > 1 else ""
+        hgvsp = f"p.{first}{last}del"
+    else:
+        consequence, amino_acids = "inframe_insertion", f"-/{''.join(aas[1 : 1 + n_aa])}"
+        inserted = "".join(AA3[a] for a in aas[1 : 1 + n_aa])
+        hgvsp = f"p.{first}_{AA3[aas[2]]}{protein_pos + 1}ins{inserted}"
+    place = _coding_place(gene, cds, protein_pos)
+    return _Effect(consequence, hgvsc, hgvsp, amino_acids, "-", *place)
+
+
+def _coding_place(gene: _Gene, cds: int, protein_pos: int) -> tuple[str, str, str, str, str]:
+    """EXON, INTRON, cDNA_position, CDS_position and Protein_position of a coding change."""
+    return _exon(gene, cds), "", str(cds + _utr5(gene)), str(cds), str(protein_pos)
+
+
+def _noncoding_effect(rng: np.random.Generator, gene: _Gene, want: str, change: str) -> _Effect:
+    cds, n_exons = int(rng.integers(1, 3 * gene.protein_length)), _exon_count(gene)
+    if want == "3_prime_UTR_variant":
+        past = int(rng.integers(1, 1200))
+        cdna = 3 * gene.protein_length + 3 + _utr5(gene) + past
+        return _Effect(want, f"c.*{past}{change}", exon=f"{n_exons}/{n_exons}", cdna=str(cdna))
+    if want == "5_prime_UTR_variant":
+        before = int(rng.integers(1, _utr5(gene)))
+        start = str(_utr5(gene) - before + 1)
+        return _Effect(want, f"c.-{before}{change}", exon=f"1/{n_exons}", cdna=start)
+    offset = int(rng.integers(*INTRON_OFFSETS[want]))
+    intron = f"{_exon(gene, cds).split('/')[0]}/{n_exons - 1}"
+    return _Effect(want, f"c.{cds}{offset:+d}{change}", intron=intron)
+
+
+def _exon_count(gene: _Gene) -> int:
+    return min(59, 3 + gene.protein_length // 60)
+
+
+def _exon(gene: _Gene, cds: int) -> str:
+    n_exons = _exon_count(gene)
+    return f"{1 + cds * (n_exons - 2) // (3 * gene.protein_length + 3)}/{n_exons}"
+
+
+def _utr5(gene: _Gene) -> int:
+    return 60 + gene.protein_length % 140
+
+
+def _impact(consequence: str) -> str:
+    order = ("HIGH", "MODERATE", "LOW", "MODIFIER")
+    return min((IMPACT_OF[c] for c in consequence.split("&")), key=order.index)
+
+
+def _csq_entries(allele: _Allele, ref: str, gene: _Gene | None) -> list[str]:
+    """VEP's CSQ entries of one ALT: intergenic, or the canonical and the other transcript."""
+    if len(allele.alt) == len(ref):
+        vep_allele = allele.alt
+    else:  # VEP drops the anchor base: '-' for a deletion, the new bases for an insertion
+        vep_allele = "-" if len(allele.alt) < len(ref) else allele.alt[1:]
+    if gene is None or allele.effects is None:
+        return [f"{vep_allele}|intergenic_variant|MODIFIER" + "|" * 21]
+    entries = []
+    transcripts = ((gene.transcript, "YES"), (gene.other, ""))
+    for e, (tx, canonical) in zip(allele.effects, transcripts, strict=True):
+        hgvsp = f"ENSP{tx[4:]}.1:{e.hgvsp}" if e.hgvsp else ""
+        strand = "1" if gene.strand == "+" else "-1"
+        entries.append(
+            f"{vep_allele}|{e.consequence}|{_impact(e.consequence)}|{gene.name}|{gene.gene_id}|"
+            f"Transcript|{tx}|protein_coding|{e.exon}|{e.intron}|{tx}.1:{e.hgvsc}|{hgvsp}|"
+            f"{e.cdna}|{e.cds}|{e.protein}|{e.amino_acids}|{e.codons}|||{strand}||HGNC|"
+            f"HGNC:{gene.hgnc}|{canonical}"
+        )
+    return entries
+
+
+def _vcf_text(reference: dict[str, str], patient: _Patient, records: list[_Record]) -> str:
+    lines = _vcf_header(reference, patient.tumour, patient.normal)
+    for r in records:
+        csq = ",".join(entry for a in r.alleles for entry in _csq_entries(a, r.ref, r.gene))
+        alts, filters = ",".join(a.alt for a in r.alleles), ";".join(r.filters) or "PASS"
+        info = f"{r.info};CSQ={csq}"
+        lines.append("\t".join([r.chrom, str(r.pos), ".", r.ref, alts, ".", filters, info, FORMAT]))
+        lines[-1] += "".join(f"\t{field}" for field in r.fields)
+    return "\n".join(lines) + "\n"
+
+
+def _vcf_header(reference: dict[str, str], tumour: str, normal: str) -> list[str]:
+    """Header lines in GATK's order, then the two lines that VEP appends."""
+    meta = '=<ID={},Number={},Type={},Description="{}">'
+    normal_args = f" --input {normal}.bam --normal-sample {normal}" if normal else ""
+    lines = ["##fileformat=VCFv4.2"]
+    lines += [f'##FILTER=<ID={k},Description="{v}">' for k, v in FILTER_DESCRIPTIONS.items()]
+    lines += ["##FORMAT" + meta.format(*line) for line in FORMAT_LINES]
+    lines += [
+        f'##GATKCommandLine=<ID=FilterMutectCalls,CommandLine="FilterMutectCalls --variant '
+        f"{tumour}.unfiltered.vcf.gz --contamination-table {tumour}.contamination.table "
+        f'--ob-priors {tumour}.orientation.tar.gz --output {tumour}.vcf.gz",Version="4.1.8.1",'
+        f'Date="May 14, 2024 9:41:07 AM CEST">',
+        f'##GATKCommandLine=<ID=Mutect2,CommandLine="Mutect2 --input {tumour}.bam{normal_args} '
+        f'--panel-of-normals pon.vcf.gz --output {tumour}.unfiltered.vcf.gz",'
+        f'Version="4.1.8.1",Date="May 14, 2024 8:02:11 AM CEST">',
+    ]
+    lines += ["##INFO" + meta.format(*line) for line in INFO_LINES]
+    lines += ["##MutectVersion=2.2"]
+    lines += [f"##contig=<ID={chrom},length={len(seq)}>" for chrom, seq in reference.items()]
+    lines += [
+        "##filtering_status=These calls have been filtered by FilterMutectCalls to label false "
+        "positives with a list of failed filters and true positives with PASS."
+    ]
+    lines += [f"##normal_sample={normal}"] if normal else []
+    lines += ["##reference=file:///example/icarus_example.fa", "##source=FilterMutectCalls"]
+    lines += [f"##tumor_sample={tumour}", VEP_LINE]
+    lines += [
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        f'Ensembl VEP. Format: {CSQ_FIELDS}">'
+    ]
+    columns = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"]
+    columns += [normal, tumour] if normal else [tumour]
+    return [*lines, "\t".join(columns)]
+
+
+def _truth_row(patient: _Patient, record: _Record, i: int) -> list[object]:
+    allele = record.alleles[i]
+    effect = allele.effects[0] if allele.effects else _Effect("intergenic_variant")
+    site = [patient.tumour, record.chrom, record.pos, record.ref, allele.alt, allele.variant_type]
+    mutect_filter = ";".join(record.filters) or "PASS"
+    annotation = [
+        record.gene.name if record.gene else "",
+        effect.consequence,
+        _short_hgvsp(effect.hgvsp),
+        allele.process,
+    ]
+    return [*site, mutect_filter, _passes(record, i), *annotation, patient.apobec_share]
+
+
+def _passes(record: _Record, i: int) -> bool:
+    """Whether ALT i passes FILTER and the default thresholds, from the record's own numbers."""
+    t_ref, t_alt = record.tumour_ad[0], record.tumour_ad[i + 1]
+    if record.filters or record.tumour_dp < MIN_TUMOR_DEPTH or t_alt < MIN_TUMOR_ALT:
+        return False
+    if t_alt / (t_ref + t_alt) < MIN_TUMOR_VAF:
+        return False
+    if record.normal_ad is None:  # tumour-only: no normal checks
+        return True
+    n_ref, n_alt = record.normal_ad[0], record.normal_ad[i + 1]
+    normal_vaf = n_alt / (n_ref + n_alt) if n_ref + n_alt else 0.0
+    return record.normal_dp >= MIN_NORMAL_DEPTH and normal_vaf <= MAX_NORMAL_VAF
+
+
+def _short_hgvsp(hgvsp: str) -> str:
+    """'p.Glu545Lys' -> 'p.E545K', 'p.Lys224AsnfsTer19' -> 'p.K224Nfs*19', '%3D' -> '='."""
+    return re.sub("|".join(AA1), lambda m: AA1[m.group(0)], hgvsp).replace("%3D", "=")
