@@ -52,7 +52,16 @@ HEADER = """##fileformat=VCFv4.2
 ##tumor_sample=TUMOR
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR
 """
-FILTERS = np.array(["PASS", "germline", "weak_evidence", "panel_of_normals", "orientation", "contamination;weak_evidence"])
+FILTERS = np.array(
+    [
+        "PASS",
+        "germline",
+        "weak_evidence",
+        "panel_of_normals",
+        "orientation",
+        "contamination;weak_evidence",
+    ]
+)
 FILTER_P = np.array([0.6, 0.1, 0.15, 0.05, 0.05, 0.05])
 BASES = np.array(list("ACGT"))
 
@@ -63,7 +72,9 @@ def generate(path: Path, records: int, seed: int = 1) -> None:
     contigs = [str(c) for c in range(1, 23)]
     per = records // len(contigs) + 1
     plain = path.with_suffix("")
-    lines = [HEADER.format(contigs="".join(f"##contig=<ID={c},length=250000000>\n" for c in contigs))]
+    lines = [
+        HEADER.format(contigs="".join(f"##contig=<ID={c},length=250000000>\n" for c in contigs))
+    ]
     with open(plain, "w") as out:
         out.write(lines[0])
         written = 0
@@ -103,7 +114,9 @@ def run(command: list[str]) -> tuple[float, int]:
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+        raise SystemExit(
+            f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}"
+        )
     return elapsed, usage.ru_maxrss // 1024
 
 
@@ -115,8 +128,18 @@ EXPRESSION = (
 
 
 def icarus(vcf: Path, out: Path, threads: int) -> list[str]:
-    return [sys.executable, "-m", "icarus_omics", "wes-filter", str(vcf), "-o", str(out), "-q",
-            "--threads", str(threads)]
+    return [
+        sys.executable,
+        "-m",
+        "icarus_omics",
+        "wes-filter",
+        str(vcf),
+        "-o",
+        str(out),
+        "-q",
+        "--threads",
+        str(threads),
+    ]
 
 
 def shell(command: str) -> list[str]:
@@ -124,8 +147,14 @@ def shell(command: str) -> list[str]:
 
 
 def count_passing(vcf: Path) -> int:
-    return int(subprocess.run(shell(f"bcftools view -H -f PASS {vcf} | wc -l"), capture_output=True,
-                              text=True, check=True).stdout)
+    return int(
+        subprocess.run(
+            shell(f"bcftools view -H -f PASS {vcf} | wc -l"),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
 
 def main() -> None:
@@ -140,7 +169,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     sizes = sorted({min(100_000, args.records), args.records})
     print(f"# wes-filter benchmark: {os.cpu_count()} cores, threads={args.threads}")
-    print(subprocess.run(["bcftools", "--version"], capture_output=True, text=True).stdout.splitlines()[0])
+    print(
+        subprocess.run(
+            ["bcftools", "--version"], capture_output=True, text=True
+        ).stdout.splitlines()[0]
+    )
     for size in sizes:
         vcf = work / f"mutect2_{size}.vcf.gz"
         if not vcf.exists():
@@ -150,21 +183,31 @@ def main() -> None:
         soft = work / f"soft_{size}.vcf.gz"
         hard = work / f"hard_{size}.vcf.gz"
         t_icarus, m_icarus = run(icarus(vcf, work / f"icarus_{size}", args.threads))
-        t_soft, m_soft = run(shell(
-            f"bcftools filter --threads {args.threads} -m+ -s icarus_fail -i '{EXPRESSION}' "
-            f"-Oz -o {soft} {vcf} && bcftools view --threads {args.threads} -h {soft} >/dev/null && tabix -f -p vcf {soft}"
-        ))
-        t_hard, m_hard = run(shell(
-            f"bcftools view --threads {args.threads} -f PASS -i '{EXPRESSION}' -Oz -o {hard} {vcf} && tabix -f -p vcf {hard}"
-        ))
-        ours = sum(1 for _ in open(work / f"icarus_{size}" / "TUMOR.mutations.tsv")) - 1
+        t_soft, m_soft = run(
+            shell(
+                f"bcftools filter --threads {args.threads} -m+ -s icarus_fail -i '{EXPRESSION}' "
+                f"-Oz -o {soft} {vcf} && bcftools view --threads {args.threads} -h {soft} >/dev/null && tabix -f -p vcf {soft}"
+            )
+        )
+        t_hard, m_hard = run(
+            shell(
+                f"bcftools view --threads {args.threads} -f PASS -i '{EXPRESSION}' -Oz -o {hard} {vcf} && tabix -f -p vcf {hard}"
+            )
+        )
+        ours = (work / f"icarus_{size}" / "TUMOR.mutations.tsv").read_text().count("\n") - 1
         reference = count_passing(hard)
         print(f"\n## {size:,} records")
-        print(f"passing calls: icarus-omics {ours:,} | bcftools {reference:,} | agree: {ours == reference}")
-        print(f"icarus-omics wes-filter (soft, +tbi, TSVs): {t_icarus:7.2f} s  peak {m_icarus:5d} MiB")
+        print(
+            f"passing calls: icarus-omics {ours:,} | bcftools {reference:,} | agree: {ours == reference}"
+        )
+        print(
+            f"icarus-omics wes-filter (soft, +tbi, TSVs): {t_icarus:7.2f} s  peak {m_icarus:5d} MiB"
+        )
         print(f"bcftools filter -s (soft, +tabix):          {t_soft:7.2f} s  peak {m_soft:5d} MiB")
         print(f"bcftools view -f PASS -i (hard, +tabix):    {t_hard:7.2f} s  peak {m_hard:5d} MiB")
-        print(f"ratio vs bcftools soft filter: {t_icarus / t_soft:.2f}x | vs hard filter: {t_icarus / t_hard:.2f}x")
+        print(
+            f"ratio vs bcftools soft filter: {t_icarus / t_soft:.2f}x | vs hard filter: {t_icarus / t_hard:.2f}x"
+        )
         if ours != reference:
             raise SystemExit("passing sets differ")
     if not args.keep:

@@ -134,7 +134,7 @@ def unsorted(tmp_path: Path) -> Path:
     return bad(
         tmp_path,
         "unsorted.vcf",
-        "".join([*(l for l in lines if l.startswith("#")), body[1], body[0], *body[2:]]),
+        "".join([*(line for line in lines if line.startswith("#")), body[1], body[0], *body[2:]]),
     )
 
 
@@ -151,7 +151,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], tuple[str, ...], str]] = {
     "not a VCF": (lambda p: bad(p, "notes.txt", "gene\tcount\nTP53\t3\n"), (), "not a readable VCF or BCF"),
     "unsorted": (unsorted, (), "records are not sorted (1:100 after 1:200)"),
     "bed other species, no contig lines": (
-        lambda p: bad(p, "nocontigs.vcf", "".join(l for l in TINY.read_text().splitlines(keepends=True) if not l.startswith("##contig"))),
+        lambda p: bad(p, "nocontigs.vcf", "".join(line for line in TINY.read_text().splitlines(keepends=True) if not line.startswith("##contig"))),
         ("--exclude-bed", "BEDMOUSE"), "no contig in common",
     ),
     "bed past contig end": (

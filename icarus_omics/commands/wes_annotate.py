@@ -39,7 +39,7 @@ def wes_annotate(
     max_normal_vaf: opt.MaxNormalVaf = opt.DEFAULT_MAX_NORMAL_VAF,
     exclude_bed: opt.ExcludeBed = None,
     fasta: opt.Fasta = None,
-    multiallelic: opt.MultiallelicOption = opt.Multiallelic.split,
+    multiallelic: opt.MultiallelicOption = opt.Multiallelic.SPLIT,
     threads: opt.Threads = 2,
     quiet: Quiet = False,
 ) -> None:

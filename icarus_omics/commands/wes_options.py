@@ -16,8 +16,8 @@ _DEFAULTS = somatic.Thresholds()
 class Multiallelic(str, Enum):
     """What to do with records that have more than one ALT allele."""
 
-    split = "split"
-    drop = "drop"
+    SPLIT = "split"
+    DROP = "drop"
 
 
 VcfArgument = Annotated[
@@ -92,7 +92,7 @@ def thresholds(
         min_normal_depth=min_normal_depth,
         max_normal_vaf=max_normal_vaf,
         allowed_filters=frozenset(allow_filter or ()),
-        multiallelic="drop" if multiallelic is Multiallelic.drop else "split",
+        multiallelic="drop" if multiallelic is Multiallelic.DROP else "split",
     )
 
 

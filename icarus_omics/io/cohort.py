@@ -1,0 +1,38 @@
+"""Write the generated example cohort as the files a user would have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pysam
+
+from icarus_omics.example_cohort import ExampleCohort
+from icarus_omics.io.files import staged_outputs
+from icarus_omics.io.tables import write_tsv
+
+REFERENCE = "reference/icarus_example.fa"
+SAMPLESHEET = "samplesheet.tsv"
+
+
+def write_example_cohort(cohort: ExampleCohort, directory: Path) -> Path:
+    """Write reference FASTA (+ .fai), bgzipped indexed VCFs, the sample sheet, the gene
+    models, a gene panel and the planted truth under ``directory``; return the sample sheet."""
+    with staged_outputs(directory) as stage:
+        write_tsv(cohort.samples, stage.path(SAMPLESHEET))
+        write_tsv(cohort.genes, stage.path("genes.tsv"))
+        write_tsv(cohort.truth, stage.path("truth.tsv"))
+        stage.path("panel.txt").write_text("".join(f"{g}\n" for g in cohort.genes["gene"]))
+    fasta = directory / REFERENCE
+    fasta.parent.mkdir(parents=True, exist_ok=True)
+    fasta.write_text("".join(f">{name}\n{_wrap(seq)}" for name, seq in cohort.reference.items()))
+    pysam.faidx(str(fasta))
+    (directory / "vcf").mkdir(exist_ok=True)
+    for tumor in cohort.samples["tumor_sample"].astype(str):
+        plain = directory / "vcf" / f"{tumor}.vcf"
+        plain.write_text(cohort.vcfs[tumor])
+        pysam.tabix_index(str(plain), preset="vcf", force=True)  # bgzips to .vcf.gz + .tbi
+    return directory / SAMPLESHEET
+
+
+def _wrap(sequence: str, width: int = 60) -> str:
+    return "".join(sequence[i : i + width] + "\n" for i in range(0, len(sequence), width))
