@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from icarus_omics.somatic import OUR_FILTERS, AlleleCall, Site, Thresholds
 from icarus_omics.somatic_batch import ReadCounts
@@ -65,10 +64,10 @@ class Attrition:
             if len(blocking) == 1:
                 self.alone[blocking[0]] += count
 
-    def table(self, mutect_descriptions: dict[str, str]) -> pd.DataFrame:
-        """The attrition table (ATTRITION_COLUMNS), one row per filter seen or applied."""
+    def table(self, mutect_descriptions: dict[str, str]) -> list[tuple[object, ...]]:
+        """Rows of the attrition table (ATTRITION_COLUMNS), one per filter seen or applied."""
         ours = self.thresholds.descriptions()
-        rows = []
+        rows: list[tuple[object, ...]] = []
         remaining = self.total
         names = [*self.mutect_order, *OUR_FILTERS]
         for step, name in enumerate(names, start=1):
@@ -89,7 +88,7 @@ class Attrition:
                     remaining,
                 )
             )
-        return pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS))
+        return rows
 
 
 @dataclass

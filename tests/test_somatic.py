@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icarus_omics.attrition import Attrition, SwapCheck
+from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
 from icarus_omics.somatic import (
     EXCLUDED_REGION,
     HIGH_NORMAL_VAF,
@@ -154,9 +155,8 @@ def test_attrition_adds_up() -> None:
     attrition = Attrition(DEFAULT)
     for call in calls:
         attrition.add(call)
-    table = attrition.table({"germline": "Evidence indicates this site is germline"}).set_index(
-        "filter"
-    )
+    rows = attrition.table({"germline": "Evidence indicates this site is germline"})
+    table = pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS)).set_index("filter")
     assert table.loc["germline", "removed"] == 1 and table.loc["panel_of_normals", "removed"] == 0
     assert table.loc["panel_of_normals", "failed"] == 1
     assert table.loc[LOW_TUMOR_ALT, "only_filter"] == 0  # also fails VAF

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.commands.wes_stream import WesOptions, run_wes
-from icarus_omics.example_cohort import build_example_cohort
-from icarus_omics.io.cohort import REFERENCE, write_example_cohort
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
 from icarus_omics.somatic import Thresholds
@@ -24,6 +20,11 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     with VEP annotation, sample sheet) and each step's outputs to its own subfolder:
     wes/ holds per-sample wes-annotate outputs, cohort.maf and cohort_summary.tsv.
     """
+    import pandas as pd
+
+    from icarus_omics.example_cohort import build_example_cohort
+    from icarus_omics.io.cohort import REFERENCE, write_example_cohort
+
     example = outdir / "example"
     sheet = write_example_cohort(build_example_cohort(), example)
     samples = read_tsv(sheet, ["tumor_sample", "normal_sample", "vcf", "response"], "sample sheet")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from icarus_omics import __version__, somatic
-from icarus_omics.attrition import Attrition, SwapCheck
+from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
 from icarus_omics.commands.params import progress
 from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
@@ -290,8 +290,10 @@ class _Run:
             self.attrition.add_group(filters, rejected, failures, count)
         summary.calls = self.attrition.total
         self.writer.close()
-        table = self.attrition.table(header.filter_descriptions)
-        tables.write_tsv(table, self.stage.path(f"{summary.sample}.filter_attrition.tsv"))
+        path = self.stage.path(f"{summary.sample}.filter_attrition.tsv")
+        with tables.TableWriter(path, ATTRITION_COLUMNS) as attrition:
+            for row in self.attrition.table(header.filter_descriptions):
+                attrition.write(row)
         self.stage.path(f"{summary.sample}.summary.json").write_text(
             _summary_json(summary, options)
         )

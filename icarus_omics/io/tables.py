@@ -7,11 +7,12 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING
 
 from icarus_omics.errors import IcarusError
+
+if TYPE_CHECKING:  # pandas costs a quarter second to import; commands that stream skip it
+    import pandas as pd
 
 FLOAT_FORMAT = "%.6g"
 
@@ -75,6 +76,8 @@ def write_tsv(table: pd.DataFrame, path: Path, index: bool = False) -> None:
 
 def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> pd.DataFrame:
     """Read a TSV (``#`` comment lines skipped) and check that ``required`` columns exist."""
+    import pandas as pd
+
     try:
         table = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
