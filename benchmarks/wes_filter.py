@@ -1,6 +1,7 @@
 """Benchmark ``icarus-omics wes-filter`` against bcftools on a Mutect2-like VCF.
 
-Generates a deterministic FilterMutectCalls-style tumour/normal VCF (bgzipped) with
+Generates a deterministic FilterMutectCalls-style tumour/normal VCF (bgzipped and
+tabix-indexed, as FilterMutectCalls writes it) with
 1,000,000 records (and a 100,000-record one for the memory comparison), then times, in
 the same run:
 
@@ -105,6 +106,7 @@ def generate(path: Path, records: int, seed: int = 1) -> None:
             written += n
     pysam.tabix_compress(str(plain), str(path), force=True)
     plain.unlink()
+    pysam.tabix_index(str(path), preset="vcf", force=True)  # GATK writes .vcf.gz.tbi too
 
 
 def run(command: list[str]) -> tuple[float, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +65,15 @@ class Attrition:
             if len(blocking) == 1:
                 self.alone[blocking[0]] += count
 
+    def merge(self, other: Attrition) -> None:
+        """Add the counts of ``other`` (a later part of the same file)."""
+        self.total += other.total
+        for mine, theirs in ((self.failed, other.failed), (self.alone, other.alone),
+                             (self.first, other.first)):  # fmt: skip
+            mine.update(theirs)
+        for flag in other.mutect_order:
+            self.mutect_order.setdefault(flag, None)
+
     def table(self, mutect_descriptions: dict[str, str]) -> list[tuple[object, ...]]:
         """Rows of the attrition table (ATTRITION_COLUMNS), one per filter seen or applied."""
         ours = self.thresholds.descriptions()
@@ -120,15 +130,22 @@ class SwapCheck:
         filters: list[tuple[str, ...]],
         tumor: ReadCounts | None,
         normal: ReadCounts | None,
-        simple: list[bool],
+        per_site: Collection[int],
     ) -> None:
-        """The same comparison for a batch of single-ALT records (``simple``)."""
+        """The same comparison for a batch of records, except those at ``per_site``
+        indices (several ALTs), which go through :meth:`add`."""
         if tumor is None or normal is None:
             return
-        passed = np.array([not f for f in filters]) & np.array(simple, dtype=bool)
+        passed = np.array([not f for f in filters])
+        passed[list(per_site)] = False
         usable = passed & (tumor.alt >= 0) & (normal.alt >= 0)
         self.checked += int(usable.sum())
         self.normal_higher += int((usable & (normal.alt > tumor.alt)).sum())
+
+    def merge(self, other: SwapCheck) -> None:
+        """Add the counts of ``other``."""
+        self.checked += other.checked
+        self.normal_higher += other.normal_higher
 
     @property
     def looks_swapped(self) -> bool:

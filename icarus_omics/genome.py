@@ -93,6 +93,12 @@ class ReferenceAgreement:
             if not self.first_mismatch:
                 self.first_mismatch = f"{chrom}:{pos} REF {vcf_ref} vs {fasta_ref}"
 
+    def merge(self, other: ReferenceAgreement) -> None:
+        """Add the comparisons of ``other`` (a later part of the same file)."""
+        self.checked += other.checked
+        self.mismatched += other.mismatched
+        self.first_mismatch = self.first_mismatch or other.first_mismatch
+
     def check(self, final: bool = False) -> None:
         """Raise IcarusError if too many REF alleles disagree with the reference."""
         enough = self.checked >= self.min_checked or (final and self.checked > 0)

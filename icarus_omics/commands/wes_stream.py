@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,15 +14,18 @@ import numpy as np
 
 from icarus_omics import __version__, somatic
 from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
-from icarus_omics.commands.params import progress
+from icarus_omics.commands.params import Tick, progress
 from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
 from icarus_omics.genome import ReferenceAgreement, check_coordinates_fit
 from icarus_omics.io import tables, vcf
 from icarus_omics.io.annotation import AnnotationLayout, allele_effects, annotation_layout
+from icarus_omics.io.bgzf import concatenate_vcfs
 from icarus_omics.io.fasta import Reference
 from icarus_omics.io.files import Staging, staged_outputs
+from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
 from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
+from icarus_omics.parallel import parallel_map
 from icarus_omics.somatic_batch import failure_masks, mask_names
 
 
@@ -59,19 +62,53 @@ class WesSummary:
 
 
 def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
-    """Filter (and annotate) ``path``; write all outputs into ``outdir`` atomically."""
-    reader = vcf.open_vcf(path, threads=options.threads)
+    """Filter (and annotate) ``path``; write all outputs into ``outdir`` atomically.
+
+    A bgzipped VCF is processed one contig at a time (in parallel with ``threads`` > 1)
+    through its tabix index, made in a scratch folder if missing, and the parts are joined;
+    other inputs are streamed in one pass. Either way the bytes written do not depend on
+    ``threads``.
+    """
+    reader = vcf.open_vcf(path)
     header = vcf.read_header(reader, path, options.tumor, options.normal)
     if header.samples and not header.has_ad:
         raise IcarusError(f"{path}: FORMAT/AD is not declared; the filter needs allele depths")
     summary = WesSummary(options.prefix or header.tumor or _stem(path), header.tumor, header.normal)
     _note_missing_samples(header, summary)
-    excluded = _excluded_regions(options.exclude_bed, header)
-    reference = _reference(options.fasta, header)
-    layout = _layout(header, options, summary)
-    with staged_outputs(outdir) as stage, ExitStack() as stack:
-        _stream(reader, header, options, summary, stage, stack, excluded, reference, layout)
+    setup = _Setup(
+        path=path,
+        header=header,
+        options=options,
+        sample=summary.sample,
+        excluded=_excluded_regions(options.exclude_bed, header),
+        layout=_layout(header, options, summary),
+        provenance=_provenance(options),
+    )
+    if options.fasta is not None:
+        _check_reference_lengths(options.fasta, header)
+    with staged_outputs(outdir) as stage:
+        plan = vcf.contig_plan(path, stage.scratch(), header.contig_lengths)
+        if plan is None:
+            with progress(f"wes: {path.name}") as tick:
+                tally = _run_pass(setup, reader, iter(reader), _PassPaths.final(stage, setup), tick)
+        else:
+            tally = _run_parts(setup, plan, stage)
+        _finish(setup, tally, summary, stage)
     return summary
+
+
+def _provenance(options: WesOptions) -> str:
+    """The header line's value: version and every setting that shapes the result (not
+    paths or thread counts, so the bytes do not depend on them)."""
+    t = options.thresholds
+    settings = (
+        f"min_tumor_depth={t.min_tumor_depth} min_tumor_alt={t.min_tumor_alt} "
+        f"min_tumor_vaf={t.min_tumor_vaf:g} min_normal_depth={t.min_normal_depth} "
+        f"max_normal_vaf={t.max_normal_vaf:g} multiallelic={t.multiallelic} "
+        f"allowed_filters={','.join(sorted(t.allowed_filters)) or 'none'} "
+        f"excluded_regions={'yes' if options.exclude_bed else 'no'}"
+    )
+    return f'<ID=wes-filter,Version={__version__},Settings="{settings}">'
 
 
 def _stem(path: Path) -> str:
@@ -99,9 +136,7 @@ def _excluded_regions(bed: Path | None, header: vcf.VcfHeader) -> somatic.Region
     return somatic.Regions(intervals)
 
 
-def _reference(fasta: Path | None, header: vcf.VcfHeader) -> Reference | None:
-    if fasta is None:
-        return None
+def _check_reference_lengths(fasta: Path, header: vcf.VcfHeader) -> None:
     reference = Reference(fasta)
     for name, length in header.contig_lengths.items():
         other = reference.contig(name)
@@ -110,7 +145,7 @@ def _reference(fasta: Path | None, header: vcf.VcfHeader) -> Reference | None:
                 f"{header.path} declares {name} as {length:,} bp but {fasta} has "
                 f"{reference.lengths[other]:,} bp: different genome builds"
             )
-    return reference
+    reference.close()
 
 
 def _layout(
@@ -131,172 +166,259 @@ def _layout(
     return layout
 
 
-def _stream(
-    reader: object,
-    header: vcf.VcfHeader,
-    options: WesOptions,
-    summary: WesSummary,
-    stage: Staging,
-    stack: ExitStack,
-    excluded: somatic.Regions | None,
-    reference: Reference | None,
-    layout: AnnotationLayout | None,
-) -> None:
-    run = _Run(header, options, summary, stage, stack, excluded, reference, layout, reader)
-    with progress(f"wes: {header.path.name}") as tick:
-        for batch in vcf.iter_batches(reader, header):
-            run.judge(batch)
-            tick(len(batch))
-    run.finish()
+@dataclass(frozen=True)
+class _Setup:
+    """What every pass over the VCF needs (picklable, for worker processes)."""
+
+    path: Path
+    header: vcf.VcfHeader
+    options: WesOptions
+    sample: str
+    excluded: somatic.Regions | None
+    layout: AnnotationLayout | None
+    provenance: str
 
 
-class _Run:
-    """The writers and running tallies of one wes-filter/wes-annotate run."""
+@dataclass(frozen=True)
+class _PassPaths:
+    """Where one pass writes; ``index`` is None for parts (indexed once joined)."""
 
-    def __init__(
-        self,
-        header: vcf.VcfHeader,
-        options: WesOptions,
-        summary: WesSummary,
-        stage: Staging,
-        stack: ExitStack,
-        excluded: somatic.Regions | None,
-        reference: Reference | None,
-        layout: AnnotationLayout | None,
-        reader: object,
-    ) -> None:
-        self.header, self.options, self.summary, self.stage = header, options, summary, stage
-        self.excluded, self.reference, self.layout = excluded, reference, layout
-        sample, thresholds = summary.sample, options.thresholds
-        self.writer = vcf.SoftFilterWriter(
+    vcf: Path
+    index: Path | None
+    mutations: Path
+    maf: Path | None
+
+    @staticmethod
+    def final(stage: Staging, setup: _Setup) -> _PassPaths:
+        sample = setup.sample
+        return _PassPaths(
             stage.path(f"{sample}.filtered.vcf.gz"),
             stage.path(f"{sample}.filtered.vcf.gz.tbi"),
-            reader,
-            header,
-            thresholds.descriptions(),
-            provenance=f'<Version={__version__},Command="{" ".join(sys.argv[1:])}">',
-            split=thresholds.multiallelic == "split",
-            threads=options.threads,
+            stage.path(f"{sample}.mutations.tsv"),
+            stage.path(f"{sample}.maf") if setup.options.annotate else None,
         )
-        columns = somatic.MUTATION_COLUMNS + (ANNOTATION_COLUMNS if options.annotate else ())
-        self.mutations = stack.enter_context(
-            tables.TableWriter(stage.path(f"{sample}.mutations.tsv"), columns)
-        )
-        self.maf = None
-        if options.annotate:
-            self.maf = stack.enter_context(
-                tables.TableWriter(
-                    stage.path(f"{sample}.maf"), MAF_COLUMNS, comments=["version 2.4"]
-                )
-            )
-        self.attrition = Attrition(thresholds)
-        self.groups: Counter[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = Counter()
-        self.agreement = ReferenceAgreement(str(header.path), str(options.fasta))
-        self.panel = set(options.genes) if options.genes is not None else None
-        self.swap = SwapCheck()
-        self.contigs: set[str] = set()
 
-    def judge(self, batch: vcf.RecordBatch) -> None:
-        """Filter one batch: write every record, count it, keep the passing calls."""
-        thresholds, allowed = self.options.thresholds, self.options.thresholds.allowed_filters
-        self.summary.records += len(batch)
-        self.contigs.update(batch.chrom)
-        self._check_reference(batch)
-        self.swap.add_batch(
-            batch.filters, batch.tumor, batch.normal, [s is None for s in batch.sites]
+
+@dataclass
+class _Tally:
+    """Running counts of a pass; tallies of parts add up to the whole file's."""
+
+    attrition: Attrition
+    swap: SwapCheck
+    agreement: ReferenceAgreement
+    records: int = 0
+    passed: int = 0
+    written: int = 0
+    contigs: set[str] = field(default_factory=set)
+
+    def merge(self, other: _Tally) -> None:
+        self.attrition.merge(other.attrition)
+        self.swap.merge(other.swap)
+        self.agreement.merge(other.agreement)
+        self.records += other.records
+        self.passed += other.passed
+        self.written += other.written
+        self.contigs |= other.contigs
+
+
+def _new_tally(setup: _Setup) -> _Tally:
+    agreement = ReferenceAgreement(str(setup.path), str(setup.options.fasta))
+    return _Tally(Attrition(setup.options.thresholds), SwapCheck(), agreement)
+
+
+def _run_parts(setup: _Setup, plan: vcf.ContigPlan, stage: Staging) -> _Tally:
+    """Filter each contig on its own (in ``threads`` processes) and join the parts."""
+    scratch = stage.scratch()
+    jobs = [
+        (setup, plan.index, contigs, _PassPaths(
+            scratch / f"{k}.vcf.gz", None, scratch / f"{k}.tsv",
+            scratch / f"{k}.maf" if setup.options.annotate else None,
+        ))
+        for k, contigs in enumerate(plan.groups)
+    ]  # fmt: skip
+    tally = _new_tally(setup)
+    with progress(f"wes: {setup.path.name}") as tick:
+        for part in parallel_map(_run_part, jobs, setup.options.threads):
+            tally.merge(part)
+            tick(part.records)
+    final = _PassPaths.final(stage, setup)
+    concatenate_vcfs([paths.vcf for *_, paths in jobs], final.vcf)
+    vcf.index_vcf(final.vcf, stage.path(f"{setup.sample}.filtered.vcf.gz.tbi"))
+    tables.concatenate_tables([paths.mutations for *_, paths in jobs], final.mutations)
+    if final.maf is not None:
+        tables.concatenate_tables([p.maf for *_, p in jobs if p.maf], final.maf, skip=2)
+    return tally
+
+
+def _run_part(setup: _Setup, index: Path, contigs: tuple[str, ...], paths: _PassPaths) -> _Tally:
+    """A group of contigs of an indexed VCF (runs in a worker process)."""
+    reader = vcf.open_indexed(setup.path, index)
+    return _run_pass(setup, reader, vcf.query_contigs(reader, contigs), paths)
+
+
+def _run_pass(
+    setup: _Setup,
+    reader: object,
+    records: Iterable[object],
+    paths: _PassPaths,
+    tick: Tick | None = None,
+) -> _Tally:
+    """Filter ``records``, writing the soft-filtered VCF, the TSV and the MAF to ``paths``."""
+    tally = _new_tally(setup)
+    with ExitStack() as stack:
+        judge = _Judge(setup, reader, paths, stack, tally)
+        for batch in iter_batches(records, setup.header):
+            judge.judge(batch)
+            if tick is not None:
+                tick(len(batch))
+        judge.close()
+    return tally
+
+
+class _Judge:
+    """The writers of one pass and the per-batch filtering."""
+
+    def __init__(
+        self, setup: _Setup, reader: object, paths: _PassPaths, stack: ExitStack, tally: _Tally
+    ) -> None:
+        self.setup, self.options, self.tally = setup, setup.options, tally
+        thresholds = setup.options.thresholds
+        self.writer = vcf.SoftFilterWriter(
+            paths.vcf,
+            paths.index,
+            reader,
+            setup.header,
+            thresholds.descriptions(),
+            provenance=setup.provenance,
+            split=thresholds.multiallelic == "split",
         )
+        columns = somatic.MUTATION_COLUMNS + (ANNOTATION_COLUMNS if self.options.annotate else ())
+        self.mutations = stack.enter_context(tables.TableWriter(paths.mutations, columns))
+        self.maf = None
+        if paths.maf is not None:
+            comments = ["version 2.4"]
+            self.maf = stack.enter_context(tables.TableWriter(paths.maf, MAF_COLUMNS, comments))
+        self.groups: Counter[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = Counter()
+        self.reference = Reference(self.options.fasta) if self.options.fasta else None
+        self.panel = set(self.options.genes) if self.options.genes is not None else None
+
+    def judge(self, batch: RecordBatch) -> None:
+        """Filter one batch: write every record, count it, keep the passing calls."""
+        thresholds, excluded = self.options.thresholds, self.setup.excluded
+        allowed = thresholds.allowed_filters
+        self.tally.records += len(batch)
+        self.tally.contigs.update(batch.chrom)
+        self._check_reference(batch)
+        self.tally.swap.add_batch(batch.filters, batch.tumor, batch.normal, batch.sites)
         region = np.zeros(len(batch), dtype=bool)
-        if self.excluded is not None:
+        if excluded is not None:
             region = np.fromiter(
-                (self.excluded.overlaps(c, p - 1, p - 1 + len(r))
+                (excluded.overlaps(c, p - 1, p - 1 + len(r))
                  for c, p, r in zip(batch.chrom, batch.pos, batch.ref, strict=True)),
                 dtype=bool, count=len(batch),
             )  # fmt: skip
         masks = failure_masks(batch.tumor, batch.normal, region, thresholds).tolist()
-        for i, variant in enumerate(batch.variants):
-            site = batch.sites[i]
-            if site is not None:  # several ALTs: the per-site rules
-                self.swap.add(site)
-                calls = somatic.call_alleles(site, thresholds, self.excluded)
-                self.writer.write(variant, calls)
-                for call in calls:
-                    self.attrition.add(call)
-                    if call.is_pass:
-                        self._keep(call, variant)
+        failures = [mask_names(m) for m in masks]
+        passing = {
+            i for i, (filters, mask) in enumerate(zip(batch.filters, masks, strict=True))
+            if not mask and all(f in allowed for f in filters)
+        }  # fmt: skip
+        write, annotating = self.writer.write_flags, self.maf is not None
+        rows: list[int] = []  # passing single-ALT records, written as one block per run
+        for i, (variant, filters, failed) in enumerate(
+            zip(batch.variants, batch.filters, failures, strict=True)
+        ):
+            if i in batch.sites:  # several ALTs: the per-site rules, rows kept in order
+                self._flush(batch, rows)
+                self._judge_site(batch.sites[i], variant)
                 continue
-            filters, failures = batch.filters[i], mask_names(masks[i])
-            rejected = tuple(f for f in filters if f not in allowed) if filters else ()
-            self.groups[(filters, rejected, failures)] += 1
-            self.writer.write_flags(variant, filters + failures)
-            if rejected or failures:
-                continue
-            if self.maf is None:  # no annotation: the row straight from the batch
-                self.summary.passed += 1
-                self.summary.written += 1
-                self.mutations.write(batch.passing_row(i))
-            else:
-                self._keep(batch.passing_call(i), variant)
+            write(variant, filters, failed)
+            if i in passing:
+                if annotating:
+                    self._keep(batch.passing_call(i), variant)
+                else:
+                    rows.append(i)
+        self._flush(batch, rows)
+        pairs = list(zip(batch.filters, failures, strict=True))
+        for i in batch.sites:  # counted call by call in _judge_site
+            pairs[i] = ((), ("",))
+        for (filters, failed), count in Counter(pairs).items():
+            if failed != ("",):
+                rejected = tuple(f for f in filters if f not in allowed)
+                self.groups[(filters, rejected, failed)] += count
 
-    def _check_reference(self, batch: vcf.RecordBatch) -> None:
+    def _flush(self, batch: RecordBatch, rows: list[int]) -> None:
+        """Write the rows of passing single-ALT records collected so far (no annotation)."""
+        if rows:
+            self.mutations.write_text(batch.passing_lines(rows), len(rows))
+            self.tally.passed += len(rows)
+            self.tally.written += len(rows)
+            rows.clear()
+
+    def _judge_site(self, site: somatic.Site, variant: object) -> None:
+        self.tally.swap.add(site)
+        calls = somatic.call_alleles(site, self.options.thresholds, self.setup.excluded)
+        self.writer.write(variant, calls)
+        for call in calls:
+            self.tally.attrition.add(call)
+            if call.is_pass:
+                self._keep(call, variant)
+
+    def _check_reference(self, batch: RecordBatch) -> None:
         if self.reference is None:
             return
+        agreement = self.tally.agreement
         for chrom, pos, ref in zip(batch.chrom, batch.pos, batch.ref, strict=True):
             fasta_ref = self.reference.fetch(chrom, pos - 1, pos - 1 + len(ref))
-            self.agreement.add(chrom, pos, ref, fasta_ref)
-        self.agreement.check()
+            agreement.add(chrom, pos, ref, fasta_ref)
+        agreement.check()
 
     def _keep(self, call: somatic.AlleleCall, variant: object) -> None:
-        self.summary.passed += 1
+        self.tally.passed += 1
         row = call.row()
         if self.maf is not None:
-            annotation = annotate(call, _effects(self.layout, variant, call))
+            annotation = annotate(call, _effects(self.setup.layout, variant, call))
             if self.panel is not None and annotation.gene not in self.panel:
                 return
             if self.options.nonsynonymous_only and not annotation.is_nonsynonymous:
                 return
             row += annotation.columns()
-            self.maf.write(
-                maf_row(
-                    call,
-                    annotation,
-                    self.summary.sample,
-                    self.header.normal,
-                    self.options.ncbi_build,
-                )
-            )
+            normal, build = self.setup.header.normal, self.options.ncbi_build
+            self.maf.write(maf_row(call, annotation, self.setup.sample, normal, build))
         self.mutations.write(row)
-        self.summary.written += 1
+        self.tally.written += 1
 
-    def finish(self) -> None:
-        """Final checks, then close the VCF and write the attrition table and summary."""
-        header, options, summary = self.header, self.options, self.summary
-        self.agreement.check(final=True)
-        if (
-            self.excluded is not None
-            and self.contigs
-            and not self.excluded.shares_contig(self.contigs)
-        ):
-            raise IcarusError(
-                f"{options.exclude_bed} and {header.path} have no contig in common; "
-                "they are probably for different genome builds or species"
-            )
-        if self.swap.looks_swapped:
-            summary.notes.append(
-                f"warning: at {self.swap.normal_higher} of {self.swap.checked} PASS records the "
-                f"normal ({header.normal}) has more ALT reads than the tumour ({header.tumor}); "
-                "are --tumor and --normal swapped?"
-            )
+    def close(self) -> None:
         for (filters, rejected, failures), count in self.groups.items():
-            self.attrition.add_group(filters, rejected, failures, count)
-        summary.calls = self.attrition.total
+            self.tally.attrition.add_group(filters, rejected, failures, count)
         self.writer.close()
-        path = self.stage.path(f"{summary.sample}.filter_attrition.tsv")
-        with tables.TableWriter(path, ATTRITION_COLUMNS) as attrition:
-            for row in self.attrition.table(header.filter_descriptions):
-                attrition.write(row)
-        self.stage.path(f"{summary.sample}.summary.json").write_text(
-            _summary_json(summary, options)
+        if self.reference is not None:
+            self.reference.close()
+
+
+def _finish(setup: _Setup, tally: _Tally, summary: WesSummary, stage: Staging) -> None:
+    """Whole-file checks, then the attrition table and the summary."""
+    header, options = setup.header, setup.options
+    tally.agreement.check(final=True)
+    excluded = setup.excluded
+    if excluded is not None and tally.contigs and not excluded.shares_contig(tally.contigs):
+        raise IcarusError(
+            f"{options.exclude_bed} and {header.path} have no contig in common; "
+            "they are probably for different genome builds or species"
         )
+    if tally.swap.looks_swapped:
+        summary.notes.append(
+            f"warning: at {tally.swap.normal_higher} of {tally.swap.checked} PASS records the "
+            f"normal ({header.normal}) has more ALT reads than the tumour ({header.tumor}); "
+            "are --tumor and --normal swapped?"
+        )
+    summary.records, summary.calls = tally.records, tally.attrition.total
+    summary.passed, summary.written = tally.passed, tally.written
+    path = stage.path(f"{summary.sample}.filter_attrition.tsv")
+    with tables.TableWriter(path, ATTRITION_COLUMNS) as attrition:
+        for row in tally.attrition.table(header.filter_descriptions):
+            attrition.write(row)
+    stage.path(f"{summary.sample}.summary.json").write_text(_summary_json(summary, options))
 
 
 def _effects(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,18 @@ class Staging:
     def __init__(self, outdir: Path) -> None:
         self.outdir = outdir
         self._pending: dict[Path, Path] = {}
+        self._scratch: Path | None = None
+
+    def scratch(self) -> Path:
+        """A private working folder in the output directory, removed at the end."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix=".icarus-", dir=self.outdir))
+        return self._scratch
+
+    def _remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def path(self, name: str) -> Path:
         """A temporary path that becomes ``outdir/name`` when the command succeeds."""
@@ -32,6 +46,7 @@ class Staging:
                 os.replace(temporary, final)
                 done.append(final)
         self._pending.clear()
+        self._remove_scratch()
         return done
 
     def discard(self) -> None:
@@ -39,6 +54,7 @@ class Staging:
         for temporary in self._pending.values():
             temporary.unlink(missing_ok=True)
         self._pending.clear()
+        self._remove_scratch()
 
 
 def make_outdir(outdir: Path) -> Path:

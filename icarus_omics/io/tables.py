@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -52,6 +53,11 @@ class TableWriter:
         self._handle.write("\t".join([format_value(v) for v in row]) + "\n")
         self.rows += 1
 
+    def write_text(self, lines: str, rows: int) -> None:
+        """Append ``rows`` rows already formatted as tab-separated lines."""
+        self._handle.write(lines)
+        self.rows += rows
+
     def close(self) -> None:
         self._handle.close()
 
@@ -65,6 +71,18 @@ class TableWriter:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def concatenate_tables(parts: Sequence[Path], out: Path, skip: int = 1) -> None:
+    """Join text tables written in parts: ``out`` keeps the first ``skip`` (header) lines
+    of the first part only."""
+    with open(out, "w") as sink:
+        for k, part in enumerate(parts):
+            with open(part) as handle:
+                if k > 0:
+                    for _ in range(skip):
+                        handle.readline()
+                shutil.copyfileobj(handle, sink, 1 << 20)
 
 
 def write_tsv(table: pd.DataFrame, path: Path, index: bool = False) -> None:

@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cyvcf2
-import numpy as np
 import pysam
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.somatic import AlleleCall, SampleCounts, Site, variant_type
-from icarus_omics.somatic_batch import ReadCounts
+from icarus_omics.somatic import AlleleCall
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-MISSING_INT = -2147483648  # htslib's missing integer
-VECTOR_END = -2147483647  # htslib's padding after a short vector
 ANNOTATION_KEYS = ("CSQ", "ANN", "FUNCOTATION")
 TUMOR_NAMES = ("TUMOR", "TUMOUR")
 _CONTIG = re.compile(r"^##contig=<ID=([^,>]+),(?:[^\n]*?,)?length=(\d+)", re.MULTILINE)
@@ -177,201 +171,6 @@ def resolve_samples(
     return tumor, normal
 
 
-def _counts(ad: np.ndarray | None, dp: np.ndarray | None, index: int | None) -> SampleCounts | None:
-    if index is None:
-        return None
-    values: tuple[int | None, ...] = ()
-    if ad is not None:
-        row = ad[index].tolist()
-        values = tuple(None if v == MISSING_INT else v for v in row if v != VECTOR_END)
-    depth = None
-    if dp is not None:
-        d = int(dp[index][0])
-        depth = None if d < 0 else d
-    return SampleCounts(values, depth)
-
-
-@dataclass
-class RecordBatch:
-    """A few thousand consecutive records, read counts of single-ALT ones as arrays.
-
-    ``sites[i]`` is set for records that take the per-site path (several ALTs, or AD of
-    an unexpected length); their array rows hold -1.
-    """
-
-    variants: list[cyvcf2.Variant]
-    chrom: list[str]
-    pos: list[int]
-    ref: list[str]
-    alt: list[str]
-    filters: list[tuple[str, ...]]
-    sites: list[Site | None]
-    tumor: ReadCounts | None
-    normal: ReadCounts | None
-    _values: list[list[list[Any]]] | None = None
-
-    def __len__(self) -> int:
-        return len(self.variants)
-
-    def _counts_of(self, i: int) -> tuple[list[Any], list[Any]]:
-        if self._values is None:
-            self._values = [_sample_values(self.tumor), _sample_values(self.normal)]
-        tumor, normal = (
-            [column[i] for column in values] if values else [None] * 4 for values in self._values
-        )
-        return tumor, normal
-
-    def passing_row(self, i: int) -> tuple[object, ...]:
-        """Record ``i`` (single ALT, passing) as a row of MUTATION_COLUMNS."""
-        tumor, normal = self._counts_of(i)
-        ref, alt = self.ref[i], self.alt[i]
-        filters = ";".join(self.filters[i]) or "PASS"
-        return (
-            self.chrom[i],
-            self.pos[i],
-            ref,
-            alt,
-            variant_type(ref, alt),
-            *tumor,
-            *normal,
-            filters,
-        )
-
-    def passing_call(self, i: int) -> AlleleCall:
-        """Record ``i`` (single ALT, judged passing by the batch rules) as an AlleleCall."""
-        (t_depth, t_ref, t_alt, t_vaf), (n_depth, n_ref, n_alt, n_vaf) = self._counts_of(i)
-        tumor = None if self.tumor is None else SampleCounts((t_ref, t_alt), t_depth)
-        normal = None if self.normal is None else SampleCounts((n_ref, n_alt), n_depth)
-        site = Site(self.chrom[i], self.pos[i], self.ref[i], (self.alt[i],), self.filters[i],
-                    tumor, normal)  # fmt: skip
-        return AlleleCall(
-            site, 1, t_depth, t_ref, t_alt, t_vaf, n_depth, n_ref, n_alt, n_vaf, (), ()
-        )
-
-
-def _sample_values(counts: ReadCounts | None) -> list[list[Any]]:
-    """depth, ref, alt and VAF columns as Python lists, None for missing."""
-    if counts is None:
-        return []
-    columns: list[list[Any]] = [
-        [None if v < 0 else v for v in a.tolist()] for a in (counts.depth, counts.ref, counts.alt)
-    ]
-    columns.append([None if v != v else v for v in counts.vaf().tolist()])
-    return columns
-
-
-def iter_batches(vcf: cyvcf2.VCF, header: VcfHeader, size: int = 4096) -> Iterator[RecordBatch]:
-    """Stream the records in batches, checking each is parsed and in sorted order."""
-    reader = _Reader(vcf, header)
-    while True:
-        batch = reader.read(size)
-        if not len(batch):
-            return
-        yield batch
-
-
-class _Reader:
-    """Record-by-record checks and extraction behind :func:`iter_batches`."""
-
-    def __init__(self, vcf: cyvcf2.VCF, header: VcfHeader) -> None:
-        self.records = iter(vcf)
-        self.header = header
-        self.number = 0
-        self.seen: set[str] = set()
-        self.last_chrom, self.last_pos = "", 0
-        n = len(header.samples)
-        self.missing_ad = np.full((n, 2), MISSING_INT, dtype=np.int32)
-        self.missing_dp = np.full((n, 1), MISSING_INT, dtype=np.int32)
-
-    def read(self, size: int) -> RecordBatch:
-        """Up to ``size`` records; this loop runs once per record, so it is kept lean."""
-        batch = RecordBatch([], [], [], [], [], [], [], None, None)
-        ad_rows: list[np.ndarray] = []
-        dp_rows: list[np.ndarray] = []
-        missing_ad, missing_dp, check = self.missing_ad, self.missing_dp, self._check
-        try:
-            for variant in itertools.islice(self.records, size):
-                check(variant)
-                alts = variant.ALT
-                filters = variant.FILTER
-                fields = variant.FORMAT
-                ad = variant.format("AD") if "AD" in fields else missing_ad
-                simple = len(alts) == 1 and ad.shape[1] == 2
-                dp = variant.format("DP") if "DP" in fields else missing_dp
-                batch.variants.append(variant)
-                batch.chrom.append(variant.CHROM)
-                batch.pos.append(variant.POS)
-                batch.ref.append(variant.REF)
-                batch.alt.append(alts[0] if alts else "")
-                batch.filters.append(tuple(filters.split(";")) if filters else ())
-                batch.sites.append(None if simple else self._site(variant, ad, dp))
-                ad_rows.append(ad if simple else missing_ad)
-                dp_rows.append(dp)
-        except Exception as error:
-            if type(error) is not Exception:  # cyvcf2 raises a bare Exception on parse errors
-                raise
-            where = f" after {self.last_chrom}:{self.last_pos}" if self.last_chrom else ""
-            raise IcarusError(
-                f"{self.header.path}: record {self.number + 1}{where} cannot be parsed "
-                f"(a value that does not match its header declaration?): {error}"
-            ) from None
-        if batch.variants and self.header.samples:
-            ad_all = np.stack(ad_rows).astype(np.int64)
-            dp_all = np.stack(dp_rows)[:, :, 0].astype(np.int64)
-            batch.tumor = _read_counts(ad_all, dp_all, self.header.tumor_index)
-            batch.normal = _read_counts(ad_all, dp_all, self.header.normal_index)
-        return batch
-
-    def _check(self, variant: cyvcf2.Variant) -> None:
-        self.number += 1
-        chrom, pos = variant.CHROM, variant.POS
-        if not variant.REF or (self.header.samples and not variant.FORMAT):
-            raise IcarusError(
-                f"{self.header.path}: record {self.number} ({chrom}:{pos}) is malformed "
-                "(missing columns or an unparseable value)"
-            )
-        if chrom != self.last_chrom:
-            if chrom in self.seen:
-                raise _unsorted(self.header.path, chrom, pos, self.last_chrom, self.last_pos)
-            self.seen.add(chrom)
-            self.last_chrom, self.last_pos = chrom, 0
-        if pos < self.last_pos:
-            raise _unsorted(self.header.path, chrom, pos, self.last_chrom, self.last_pos)
-        self.last_pos = pos
-
-    def _site(self, variant: cyvcf2.Variant, ad: np.ndarray, dp: np.ndarray) -> Site:
-        filters = variant.FILTER
-        has_ad = "AD" in variant.FORMAT
-        has_dp = "DP" in variant.FORMAT
-        return Site(
-            variant.CHROM,
-            variant.POS,
-            variant.REF,
-            tuple(variant.ALT),
-            tuple(filters.split(";")) if filters else (),
-            _counts(ad if has_ad else None, dp if has_dp else None, self.header.tumor_index),
-            _counts(ad if has_ad else None, dp if has_dp else None, self.header.normal_index),
-        )
-
-
-def _read_counts(ad: np.ndarray, dp: np.ndarray, index: int | None) -> ReadCounts | None:
-    """One sample's columns of stacked AD (records x samples x 2) and DP arrays."""
-    if index is None:
-        return None
-    ref = np.where(ad[:, index, 0] < 0, -1, ad[:, index, 0])
-    alt = np.where(ad[:, index, 1] < 0, -1, ad[:, index, 1])
-    summed = np.where((ref >= 0) & (alt >= 0), ref + alt, -1)
-    depth = np.where(dp[:, index] >= 0, dp[:, index], summed)
-    return ReadCounts(depth, ref, alt)
-
-
-def _unsorted(path: Path, chrom: str, pos: int, last_chrom: str, last_pos: int) -> IcarusError:
-    return IcarusError(
-        f"{path}: records are not sorted ({chrom}:{pos} after {last_chrom}:{last_pos}); "
-        "sort with 'bcftools sort' first"
-    )
-
-
 class SoftFilterWriter:
     """Write every record to a bgzipped VCF, FILTER set to the flags each call fails.
 
@@ -383,7 +182,7 @@ class SoftFilterWriter:
     def __init__(
         self,
         path: Path,
-        index: Path,
+        index: Path | None,
         vcf: cyvcf2.VCF,
         header: VcfHeader,
         filters: dict[str, str],
@@ -391,10 +190,12 @@ class SoftFilterWriter:
         split: bool,
         threads: int = 1,
     ) -> None:
+        declared = vcf.raw_header  # a reader reused for several parts is declared once
         for name, description in filters.items():
-            if name not in header.filter_descriptions:
+            if f"##FILTER=<ID={name}," not in declared:
                 vcf.add_filter_to_header({"ID": name, "Description": description})
-        vcf.add_to_header(f"##icarus-omics={provenance}")
+        if f"##icarus-omics={provenance}" not in declared:
+            vcf.add_to_header(f"##icarus-omics={provenance}")
         self.path = path
         self.index = index
         self.split = split
@@ -422,20 +223,111 @@ class SoftFilterWriter:
             self._writer.write_record(piece)
             self.records += 1
 
-    def write_flags(self, variant: cyvcf2.Variant, flags: tuple[str, ...]) -> None:
-        """Write a single-ALT ``variant`` with FILTER set to ``flags`` (PASS when empty)."""
-        if flags or not variant.FILTERS:  # leave PASS records as they are; '.' becomes PASS
-            variant.FILTER = _filter_value(flags)
+    def write_flags(
+        self, variant: cyvcf2.Variant, filters: tuple[str, ...], failures: tuple[str, ...]
+    ) -> None:
+        """Write a single-ALT ``variant``: FILTER becomes its FilterMutectCalls ``filters``
+        plus our ``failures``, PASS when both are empty."""
+        if failures:
+            variant.FILTER = _filter_value(filters + failures)
+        elif not filters:  # PASS stays PASS; '.' becomes PASS
+            variant.FILTER = "PASS"
         self._writer.write_record(variant)
         self.records += 1
 
     def close(self) -> None:
-        """Finish the file and write its tabix index to ``index``."""
+        """Finish the file and write its tabix index to ``index`` (when not None)."""
         self._writer.close()
-        try:
-            pysam.tabix_index(str(self.path), preset="vcf", force=True, index=str(self.index))
-        except (OSError, ValueError) as error:
-            raise IcarusError(f"cannot index {self.path} ({error})") from None
+        if self.index is not None:
+            index_vcf(self.path, self.index)
+
+
+def index_vcf(path: Path, index: Path) -> None:
+    """Write the tabix index of the bgzipped VCF ``path`` to ``index``."""
+    try:
+        pysam.tabix_index(str(path), preset="vcf", force=True, index=str(index))
+    except (OSError, ValueError) as error:
+        raise IcarusError(f"cannot index {path} ({error})") from None
+
+
+@dataclass(frozen=True)
+class ContigPlan:
+    """Groups of consecutive contigs of an indexed VCF (file order) and its index.
+
+    The grouping depends only on the file (about ``PARTS`` groups of similar total contig
+    length), so outputs joined from the groups are the same bytes whatever the number of
+    processes that filtered them.
+    """
+
+    index: Path
+    groups: tuple[tuple[str, ...], ...]
+
+
+PARTS = 8
+
+
+def group_contigs(contigs: Sequence[str], lengths: dict[str, int]) -> tuple[tuple[str, ...], ...]:
+    """Split ``contigs`` (in order) into about PARTS runs of similar total length; contigs
+    of unknown length count as the median."""
+    known = sorted(lengths[c] for c in contigs if c in lengths) or [1]
+    sizes = [lengths.get(c, known[len(known) // 2]) for c in contigs]
+    target = sum(sizes) / PARTS
+    groups: list[tuple[str, ...]] = []
+    current: list[str] = []
+    filled = 0.0
+    for contig, size in zip(contigs, sizes, strict=True):
+        current.append(contig)
+        filled += size
+        if filled >= target:
+            groups.append(tuple(current))
+            current, filled = [], 0.0
+    if current:
+        groups.append(tuple(current))
+    return tuple(groups)
+
+
+def contig_plan(path: Path, scratch: Path, lengths: dict[str, int]) -> ContigPlan | None:
+    """How to read ``path`` contig by contig: a bgzipped VCF with a current tabix/CSI
+    index (one is made in ``scratch`` if missing). None for plain or BCF files, and for
+    files that cannot be indexed (unsorted: the single pass then says so)."""
+    with open(path, "rb") as handle:
+        magic = handle.read(18)
+    if path.suffix == ".bcf" or magic[:4] != b"\x1f\x8b\x08\x04" or magic[12:14] != b"BC":
+        return None
+    index = next(
+        (c for c in (Path(f"{path}.tbi"), Path(f"{path}.csi"))
+         if c.exists() and c.stat().st_mtime >= path.stat().st_mtime),
+        None,
+    )  # fmt: skip
+    try:
+        if index is None:
+            index = scratch / "input.vcf.gz.tbi"
+            pysam.tabix_index(str(path), preset="vcf", force=True, index=str(index))
+        with pysam.TabixFile(str(path), index=str(index)) as tabix:
+            contigs = tuple(tabix.contigs)
+    except (OSError, ValueError):
+        return None
+    if any(":" in contig for contig in contigs):  # not expressible as a region string
+        return None
+    return ContigPlan(index, group_contigs(contigs, lengths))
+
+
+_OPEN: dict[tuple[Path, Path], cyvcf2.VCF] = {}
+
+
+def open_indexed(path: Path, index: Path) -> cyvcf2.VCF:
+    """``path`` opened once per process with ``index`` loaded, for contig queries."""
+    if (path, index) not in _OPEN:
+        reader = open_vcf(path)
+        reader.set_index(str(index))
+        _OPEN[(path, index)] = reader
+    return _OPEN[(path, index)]
+
+
+def query_contigs(reader: cyvcf2.VCF, contigs: Sequence[str]) -> Iterator[cyvcf2.Variant]:
+    """The records of ``contigs``, in order, from an indexed reader."""
+    for contig in contigs:
+        yield from reader(contig)
 
 
 def _flags(call: AlleleCall) -> list[str]:
