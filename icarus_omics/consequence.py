@@ -23,20 +23,20 @@ from urllib.parse import unquote
 
 # Severity rank of Sequence Ontology consequence terms (lower is more severe), after
 # Ensembl VEP's documented order, as used by vcf2maf to choose and classify effects.
+_INFRAME = (  # SnpEff splits in-frame indels into conservative and disruptive ones
+    "inframe_insertion",
+    "inframe_deletion",
+    "disruptive_inframe_insertion",
+    "disruptive_inframe_deletion",
+    "conservative_inframe_insertion",
+    "conservative_inframe_deletion",
+)
 _SEVERITY_GROUPS = (
     ("transcript_ablation", "exon_loss_variant"),
     ("splice_donor_variant", "splice_acceptor_variant"),
     ("stop_gained", "frameshift_variant", "stop_lost"),
     ("start_lost", "initiator_codon_variant"),
-    (
-        "inframe_insertion",
-        "inframe_deletion",
-        "disruptive_inframe_insertion",
-        "disruptive_inframe_deletion",
-        "conservative_inframe_insertion",
-        "conservative_inframe_deletion",
-        "protein_altering_variant",
-    ),
+    (*_INFRAME, "protein_altering_variant"),
     ("missense_variant", "conservative_missense_variant", "rare_amino_acid_variant"),
     ("transcript_amplification",),
     (
@@ -150,14 +150,6 @@ _CLASSIFICATION = {
     ),
     "upstream_gene_variant": "5'Flank",
     "downstream_gene_variant": "3'Flank",
-}
-_INFRAME = {
-    "inframe_insertion",
-    "inframe_deletion",
-    "disruptive_inframe_insertion",
-    "disruptive_inframe_deletion",
-    "conservative_inframe_insertion",
-    "conservative_inframe_deletion",
 }
 
 # Funcotator's variantClassification values in the MAF vocabulary.
