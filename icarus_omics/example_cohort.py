@@ -9,15 +9,24 @@ it. Responders carry more APOBEC (TCW) mutations, echoing the study's SBS2-respo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from itertools import product
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from icarus_omics.errors import IcarusError
+from icarus_omics.example_annotation import (
+    CSQ_FIELDS,
+    Effect,
+    Gene,
+    annotate,
+    codon_effect,
+    csq_entries,
+    indel_effect,
+    on_genome,
+    short_hgvsp,
+)
 
 # fmt: off
 GENE_COLUMNS = ("gene", "chrom", "start", "end", "strand", "gene_id", "canonical_transcript",
@@ -80,36 +89,6 @@ FAIL_FILTERS = {"weak_evidence": 0.3, "germline": 0.1, "panel_of_normals": 0.1, 
                 "contamination": 0.05, "slippage": 0.04, "base_qual": 0.03, "map_qual": 0.03,
                 "haplotype": 0.03, "position": 0.02, "fragment": 0.02}
 
-SNV_CONSEQUENCES = {
-    "missense_variant": 0.55, "synonymous_variant": 0.2, "stop_gained": 0.05,
-    "splice_acceptor_variant": 0.015, "splice_donor_variant": 0.015,
-    "splice_region_variant&intron_variant": 0.03, "intron_variant": 0.075,
-    "3_prime_UTR_variant": 0.04, "5_prime_UTR_variant": 0.02, "start_lost": 0.003,
-    "stop_lost": 0.002,
-}
-MNV_CONSEQUENCES = {"missense_variant": 0.8, "stop_gained": 0.1, "synonymous_variant": 0.1}
-INDEL_CONSEQUENCES = {"coding": 0.85, "intron_variant": 0.1,
-                      "splice_region_variant&intron_variant": 0.05}
-CODON_CONSEQUENCES = ("missense_variant", "synonymous_variant", "stop_gained", "start_lost",
-                      "stop_lost")
-IMPACT = {"HIGH": "stop_gained frameshift_variant splice_acceptor_variant splice_donor_variant "
-                  "start_lost stop_lost",
-          "MODERATE": "missense_variant inframe_deletion inframe_insertion",
-          "LOW": "synonymous_variant splice_region_variant",
-          "MODIFIER": "intron_variant 3_prime_UTR_variant 5_prime_UTR_variant intergenic_variant"}
-IMPACT_OF = {c: impact for impact, names in IMPACT.items() for c in names.split()}
-AA3 = dict(zip("ARNDCQEGHILKMFPSTWYV*", ("Ala", "Arg", "Asn", "Asp", "Cys", "Gln", "Glu", "Gly",
-    "His", "Ile", "Leu", "Lys", "Met", "Phe", "Pro", "Ser", "Thr", "Trp", "Tyr", "Val", "Ter"),
-    strict=True))
-AA1 = {three: one for one, three in AA3.items()}
-CODON_TABLE = {"".join(codon): aa for codon, aa in zip(product("TCAG", repeat=3),
-               "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG", strict=True)}
-SENSE_CODONS = [codon for codon, aa in CODON_TABLE.items() if aa != "*"]
-STOP_CODONS = ["TAA", "TAG", "TGA"]
-# distance into the intron (HGVS +/- offset): 1-2 bp is the splice site, 3-8 bp the splice region
-INTRON_OFFSETS = {"splice_donor_variant": (1, 3), "splice_acceptor_variant": (-2, 0),
-                  "splice_region_variant&intron_variant": (3, 9), "intron_variant": (9, 2000)}
-
 FILTER_DESCRIPTIONS = {
     "PASS": "All filters passed", "base_qual": "alt median base quality",
     "clustered_events": "Clustered events observed in the tumor", "contamination": "contamination",
@@ -149,9 +128,6 @@ INFO_LINES = (
     ("POPAF", "A", "Float", "negative log 10 population allele frequencies of alt alleles"),
     ("TLOD", "A", "Float", "Log 10 likelihood ratio score of variant existing versus not existing"),
 )
-CSQ_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
-              "HGVSc|HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
-              "Existing_variation|DISTANCE|STRAND|FLAGS|SYMBOL_SOURCE|HGNC_ID|CANONICAL")
 VEP_LINE = ('##VEP="v110" time="2024-05-14 10:12:03" cache="/opt/vep/.vep/homo_sapiens/110_GRCh37"'
             ' ensembl=110.1 ensembl-funcgen=110.1 ensembl-io=110.1 ensembl-variation=110.1'
             ' assembly="GRCh37"')
@@ -170,39 +146,11 @@ class ExampleCohort:
     truth: pd.DataFrame
 
 
-class _Gene(NamedTuple):
-    name: str
-    chrom: str
-    start: int
-    end: int
-    strand: str
-    gene_id: str
-    transcript: str
-    other: str
-    protein_length: int
-    hgnc: int
-
-
-class _Effect(NamedTuple):
-    """One transcript's VEP annotation; HGVS strings come without their transcript prefix."""
-
-    consequence: str
-    hgvsc: str = ""
-    hgvsp: str = ""  # '=' already written as %3D, as VEP does inside CSQ
-    amino_acids: str = ""
-    codons: str = ""
-    exon: str = ""
-    intron: str = ""
-    cdna: str = ""
-    cds: str = ""
-    protein: str = ""
-
-
 class _Allele(NamedTuple):
     alt: str
     variant_type: str
     process: str
-    effects: tuple[_Effect, _Effect] | None  # canonical and other transcript; None if intergenic
+    effects: tuple[Effect, Effect] | None  # canonical and other transcript; None if intergenic
 
 
 class _Record(NamedTuple):
@@ -210,7 +158,7 @@ class _Record(NamedTuple):
     pos: int
     ref: str
     alleles: tuple[_Allele, ...]
-    gene: _Gene | None
+    gene: Gene | None
     filters: tuple[str, ...] = ()
     tumour_ad: tuple[int, ...] = ()
     tumour_dp: int = 0
@@ -222,7 +170,7 @@ class _Record(NamedTuple):
 
 class _Genome(NamedTuple):
     sequences: dict[str, str]
-    genes: list[_Gene]
+    genes: list[Gene]
 
 
 class _Patient(NamedTuple):
@@ -280,7 +228,7 @@ def _random_contig(rng: np.random.Generator) -> str:
     return np.frombuffer(b"ACGT", dtype=np.uint8)[codes].tobytes().decode()
 
 
-def _place_genes(rng: np.random.Generator) -> list[_Gene]:
+def _place_genes(rng: np.random.Generator) -> list[Gene]:
     """Give each gene 8-15 kb in its own slot of its chromosome, so that genes never overlap."""
     genes = []
     for i, (name, chrom, protein_length, hgnc) in enumerate(GENE_MODELS):
@@ -293,7 +241,7 @@ def _place_genes(rng: np.random.Generator) -> list[_Gene]:
             f"ENS{x}000001{10_001 + 13 * i + j:05d}" for j, x in enumerate("GTT")
         )
         model = (gene_id, transcript, other, protein_length, hgnc)
-        genes.append(_Gene(name, chrom, start, end, strand, *model))
+        genes.append(Gene(name, chrom, start, end, strand, *model))
     return genes
 
 
@@ -305,14 +253,14 @@ def _place_hotspot(rng: np.random.Generator, genome: _Genome, name: str) -> _Rec
     if change == "del":
         pos0 = int(rng.integers(gene.start, gene.end - 10))
         ref, alt, kind = seq[pos0 : pos0 + 2], seq[pos0], "DEL"
-        effect = _indel_effect(rng, gene, "DEL", 1, "del", protein_pos)
+        effect = indel_effect(rng, gene, "DEL", 1, "del", protein_pos)
     else:
         ref_codon, alt_codon = change.split(">")
         k = next(i for i, base in enumerate(ref_codon) if base.isupper())
-        ref, alt = _on_genome(ref_codon[k], gene), _on_genome(alt_codon[k], gene)
+        ref, alt = on_genome(ref_codon[k], gene), on_genome(alt_codon[k], gene)
         sites = [i for i in range(gene.start, gene.end - 10) if seq[i] == ref]
         pos0, kind = sites[int(rng.integers(len(sites)))], "SNV"
-        effect = _codon_effect(gene, protein_pos, ref_codon.upper(), alt_codon.upper(), k)
+        effect = codon_effect(gene, protein_pos, ref_codon.upper(), alt_codon.upper(), k)
     allele = _Allele(alt, kind, "indel" if kind == "DEL" else "background", (effect, effect))
     return _Record(gene.chrom, pos0 + 1, ref, (allele,), gene)
 
@@ -413,7 +361,7 @@ def _new_record(
         ref, alts = seq[pos0 : pos0 + size + 1], [ref]
     else:
         alts = [ref + "".join("ACGT"[i] for i in rng.integers(0, 4, size=size))]
-    alleles = tuple(_Allele(a, kind, process, _annotate(rng, gene, kind, ref, a)) for a in alts)
+    alleles = tuple(_Allele(a, kind, process, annotate(rng, gene, kind, ref, a)) for a in alts)
     return _Record(chrom, pos, ref, alleles, gene)
 
 
@@ -516,183 +464,11 @@ def _info(rng: np.random.Generator, record: _Record) -> str:
     return f"{info};POPAF={popaf};TLOD={tlod}"
 
 
-def _on_genome(bases: str, gene: _Gene) -> str:
-    """Turn transcript bases into + strand bases, or back (the same operation)."""
-    return bases if gene.strand == "+" else bases.translate(str.maketrans("ACGT", "TGCA"))[::-1]
-
-
-def _annotate(
-    rng: np.random.Generator, gene: _Gene | None, kind: str, ref: str, alt: str
-) -> tuple[_Effect, _Effect] | None:
-    if gene is None:
-        return None
-    canonical = _draw_effect(rng, gene, kind, ref, alt, None)
-    if rng.random() < 0.9:
-        return canonical, canonical
-    # another consequence on the other transcript, more severe when the canonical one is mild,
-    # so that the 'canonical first' and 'most severe' rules disagree on a few records
-    other = "coding" if _impact(canonical.consequence) in ("LOW", "MODIFIER") else "intron_variant"
-    return canonical, _draw_effect(rng, gene, kind, ref, alt, other)
-
-
-def _draw_effect(
-    rng: np.random.Generator, gene: _Gene, kind: str, ref: str, alt: str, want: str | None
-) -> _Effect:
-    tref, talt = _on_genome(ref, gene), _on_genome(alt, gene)
-    weights = {"SNV": SNV_CONSEQUENCES, "MNV": MNV_CONSEQUENCES}.get(kind, INDEL_CONSEQUENCES)
-    p = np.array(list(weights.values()))
-    want = want or str(rng.choice(list(weights), p=p / p.sum()))
-    if want == "coding" and kind in ("SNV", "MNV"):
-        want = "missense_variant"
-    change = {"SNV": f"{tref}>{talt}", "MNV": f"delins{talt}", "DEL": "del"}.get(kind, "")
-    change = change or f"ins{_on_genome(alt[1:], gene)}"
-    if want == "coding":
-        protein_pos = int(rng.integers(2, gene.protein_length))
-        return _indel_effect(rng, gene, kind, abs(len(alt) - len(ref)), change, protein_pos)
-    if want in CODON_CONSEQUENCES:
-        ref_codon, alt_codon, k, protein_pos = _codon_change(rng, gene, tref, talt, want)
-        return _codon_effect(gene, protein_pos, ref_codon, alt_codon, k)
-    return _noncoding_effect(rng, gene, want, change)
-
-
-def _codon_change(
-    rng: np.random.Generator, gene: _Gene, tref: str, talt: str, want: str
-) -> tuple[str, str, int, int]:
-    """Find a codon holding the transcript REF whose change has the wanted consequence."""
-    n, k, codon = len(tref), 0, "GAG"
-    for goal in (want, "missense_variant", "synonymous_variant"):
-        pool = {"start_lost": ["ATG"], "stop_lost": STOP_CODONS}.get(goal, SENSE_CODONS)
-        for _ in range(60):
-            k = int(rng.integers(0, 4 - n))
-            codon = pool[int(rng.integers(len(pool)))]
-            codon = codon[:k] + tref + codon[k + n :]
-            mutated = codon[:k] + talt + codon[k + n :]
-            if codon in pool and _codon_class(codon, mutated, goal == "start_lost") == goal:
-                protein_pos = {"start_lost": 1, "stop_lost": gene.protein_length}.get(goal, 0)
-                return codon, mutated, k, protein_pos or int(rng.integers(2, gene.protein_length))
-    return codon, codon[:k] + talt + codon[k + n :], k, 2  # not reached for real base changes
-
-
-def _codon_class(codon: str, mutated: str, is_start: bool) -> str:
-    before, after = CODON_TABLE[codon], CODON_TABLE[mutated]
-    if is_start:
-        return "start_lost"
-    if before == "*":
-        return "stop_retained_variant" if after == "*" else "stop_lost"
-    if after == before:
-        return "synonymous_variant"
-    return "stop_gained" if after == "*" else "missense_variant"
-
-
-def _codon_effect(gene: _Gene, protein_pos: int, ref_codon: str, alt_codon: str, k: int) -> _Effect:
-    n = sum(a != b for a, b in zip(ref_codon, alt_codon, strict=True))
-    consequence = _codon_class(ref_codon, alt_codon, protein_pos == 1 and ref_codon == "ATG")
-    before, after = AA3[CODON_TABLE[ref_codon]], AA3[CODON_TABLE[alt_codon]]
-    cds = 3 * (protein_pos - 1) + k + 1
-    tref, talt = ref_codon[k : k + n], alt_codon[k : k + n]
-    hgvsc = f"c.{cds}{tref}>{talt}" if n == 1 else f"c.{cds}_{cds + n - 1}delins{talt}"
-    hgvsp = f"p.{before}{protein_pos}{after}"
-    if consequence == "synonymous_variant":
-        hgvsp = f"p.{before}{protein_pos}%3D"
-    elif consequence in ("start_lost", "stop_lost"):
-        hgvsp = "p.Met1?" if protein_pos == 1 else f"{hgvsp}extTer{7 + protein_pos % 40}"
-    codons = "/".join(
-        "".join(b if k <= i < k + n else b.lower() for i, b in enumerate(c))
-        for c in (ref_codon, alt_codon)
-    )
-    aas = "/".join(dict.fromkeys([AA1[before], AA1[after]]))  # one letter when synonymous
-    return _Effect(consequence, hgvsc, hgvsp, aas, codons, *_coding_place(gene, cds, protein_pos))
-
-
-def _indel_effect(
-    rng: np.random.Generator, gene: _Gene, kind: str, size: int, change: str, protein_pos: int
-) -> _Effect:
-    cds, n_aa = 3 * (protein_pos - 1) + 1, size // 3
-    aas = [str(a) for a in rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), size=3)]
-    first = f"{AA3[aas[0]]}{protein_pos}"
-    if kind == "DEL":
-        hgvsc = f"c.{cds}del" if size == 1 else f"c.{cds}_{cds + size - 1}del"
-    else:
-        hgvsc = f"c.{cds}_{cds + 1}{change}"
-    if size % 3:
-        consequence, amino_acids = "frameshift_variant", f"{aas[0]}/X"
-        hgvsp = f"p.{first}{AA3[aas[1]]}fsTer{int(rng.integers(2, 60))}"
-    elif kind == "DEL":
-        consequence, amino_acids = "inframe_deletion", f"{''.join(aas[:n_aa])}/-"
-        last = f"_{AA3[aas[n_aa - 1]]}{protein_pos + n_aa - 1}" if n_aa > 1 else ""
-        hgvsp = f"p.{first}{last}del"
-    else:
-        consequence, amino_acids = "inframe_insertion", f"-/{''.join(aas[1 : 1 + n_aa])}"
-        inserted = "".join(AA3[a] for a in aas[1 : 1 + n_aa])
-        hgvsp = f"p.{first}_{AA3[aas[2]]}{protein_pos + 1}ins{inserted}"
-    place = _coding_place(gene, cds, protein_pos)
-    return _Effect(consequence, hgvsc, hgvsp, amino_acids, "-", *place)
-
-
-def _coding_place(gene: _Gene, cds: int, protein_pos: int) -> tuple[str, str, str, str, str]:
-    """EXON, INTRON, cDNA_position, CDS_position and Protein_position of a coding change."""
-    return _exon(gene, cds), "", str(cds + _utr5(gene)), str(cds), str(protein_pos)
-
-
-def _noncoding_effect(rng: np.random.Generator, gene: _Gene, want: str, change: str) -> _Effect:
-    cds, n_exons = int(rng.integers(1, 3 * gene.protein_length)), _exon_count(gene)
-    if want == "3_prime_UTR_variant":
-        past = int(rng.integers(1, 1200))
-        cdna = 3 * gene.protein_length + 3 + _utr5(gene) + past
-        return _Effect(want, f"c.*{past}{change}", exon=f"{n_exons}/{n_exons}", cdna=str(cdna))
-    if want == "5_prime_UTR_variant":
-        before = int(rng.integers(1, _utr5(gene)))
-        start = str(_utr5(gene) - before + 1)
-        return _Effect(want, f"c.-{before}{change}", exon=f"1/{n_exons}", cdna=start)
-    offset = int(rng.integers(*INTRON_OFFSETS[want]))
-    intron = f"{_exon(gene, cds).split('/')[0]}/{n_exons - 1}"
-    return _Effect(want, f"c.{cds}{offset:+d}{change}", intron=intron)
-
-
-def _exon_count(gene: _Gene) -> int:
-    return min(59, 3 + gene.protein_length // 60)
-
-
-def _exon(gene: _Gene, cds: int) -> str:
-    n_exons = _exon_count(gene)
-    return f"{1 + cds * (n_exons - 2) // (3 * gene.protein_length + 3)}/{n_exons}"
-
-
-def _utr5(gene: _Gene) -> int:
-    return 60 + gene.protein_length % 140
-
-
-def _impact(consequence: str) -> str:
-    order = ("HIGH", "MODERATE", "LOW", "MODIFIER")
-    return min((IMPACT_OF[c] for c in consequence.split("&")), key=order.index)
-
-
-def _csq_entries(allele: _Allele, ref: str, gene: _Gene | None) -> list[str]:
-    """VEP's CSQ entries of one ALT: intergenic, or the canonical and the other transcript."""
-    if len(allele.alt) == len(ref):
-        vep_allele = allele.alt
-    else:  # VEP drops the anchor base: '-' for a deletion, the new bases for an insertion
-        vep_allele = "-" if len(allele.alt) < len(ref) else allele.alt[1:]
-    if gene is None or allele.effects is None:
-        return [f"{vep_allele}|intergenic_variant|MODIFIER" + "|" * 21]
-    entries = []
-    transcripts = ((gene.transcript, "YES"), (gene.other, ""))
-    for e, (tx, canonical) in zip(allele.effects, transcripts, strict=True):
-        hgvsp = f"ENSP{tx[4:]}.1:{e.hgvsp}" if e.hgvsp else ""
-        strand = "1" if gene.strand == "+" else "-1"
-        entries.append(
-            f"{vep_allele}|{e.consequence}|{_impact(e.consequence)}|{gene.name}|{gene.gene_id}|"
-            f"Transcript|{tx}|protein_coding|{e.exon}|{e.intron}|{tx}.1:{e.hgvsc}|{hgvsp}|"
-            f"{e.cdna}|{e.cds}|{e.protein}|{e.amino_acids}|{e.codons}|||{strand}||HGNC|"
-            f"HGNC:{gene.hgnc}|{canonical}"
-        )
-    return entries
-
-
 def _vcf_text(reference: dict[str, str], patient: _Patient, records: list[_Record]) -> str:
     lines = _vcf_header(reference, patient.tumour, patient.normal)
     for r in records:
-        csq = ",".join(entry for a in r.alleles for entry in _csq_entries(a, r.ref, r.gene))
+        entries = (e for a in r.alleles for e in csq_entries(a.alt, a.effects, r.ref, r.gene))
+        csq = ",".join(entries)
         alts, filters = ",".join(a.alt for a in r.alleles), ";".join(r.filters) or "PASS"
         info = f"{r.info};CSQ={csq}"
         lines.append("\t".join([r.chrom, str(r.pos), ".", r.ref, alts, ".", filters, info, FORMAT]))
@@ -737,13 +513,13 @@ def _vcf_header(reference: dict[str, str], tumour: str, normal: str) -> list[str
 
 def _truth_row(patient: _Patient, record: _Record, i: int) -> list[object]:
     allele = record.alleles[i]
-    effect = allele.effects[0] if allele.effects else _Effect("intergenic_variant")
+    effect = allele.effects[0] if allele.effects else Effect("intergenic_variant")
     site = [patient.tumour, record.chrom, record.pos, record.ref, allele.alt, allele.variant_type]
     mutect_filter = ";".join(record.filters) or "PASS"
     annotation = [
         record.gene.name if record.gene else "",
         effect.consequence,
-        _short_hgvsp(effect.hgvsp),
+        short_hgvsp(effect.hgvsp),
         allele.process,
     ]
     return [*site, mutect_filter, _passes(record, i), *annotation, patient.apobec_share]
@@ -761,8 +537,3 @@ def _passes(record: _Record, i: int) -> bool:
     n_ref, n_alt = record.normal_ad[0], record.normal_ad[i + 1]
     normal_vaf = n_alt / (n_ref + n_alt) if n_ref + n_alt else 0.0
     return record.normal_dp >= MIN_NORMAL_DEPTH and normal_vaf <= MAX_NORMAL_VAF
-
-
-def _short_hgvsp(hgvsp: str) -> str:
-    """'p.Glu545Lys' -> 'p.E545K', 'p.Lys224AsnfsTer19' -> 'p.K224Nfs*19', '%3D' -> '='."""
-    return re.sub("|".join(AA1), lambda m: AA1[m.group(0)], hgvsp).replace("%3D", "=")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from icarus_omics.errors import IcarusError
+from icarus_omics.example_annotation import CSQ_FIELDS
 from icarus_omics.example_cohort import (
-    CSQ_FIELDS,
     GENE_COLUMNS,
     SAMPLE_COLUMNS,
     TRUTH_COLUMNS,
