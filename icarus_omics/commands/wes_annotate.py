@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from icarus_omics.commands import wes_options as opt
+from icarus_omics.commands.oncokb import CivicOption, KbVersion, OncokbGenesOption, OncokbOption
 from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
 from icarus_omics.commands.wes_stream import WesOptions, run_wes
 from icarus_omics.io.tables import read_gene_list
@@ -31,6 +32,10 @@ def wes_annotate(
         bool, typer.Option(help="Keep only nonsynonymous calls in the TSV and MAF.")
     ] = False,
     ncbi_build: Annotated[str, typer.Option(help="NCBI_Build written to the MAF.")] = "GRCh37",
+    oncokb: OncokbOption = None,
+    oncokb_genes: OncokbGenesOption = None,
+    civic: CivicOption = None,
+    kb_version: KbVersion = None,
     allow_filter: opt.AllowFilter = None,
     min_tumor_depth: opt.MinTumorDepth = opt.DEFAULT_MIN_TUMOR_DEPTH,
     min_tumor_alt: opt.MinTumorAlt = opt.DEFAULT_MIN_TUMOR_ALT,
@@ -47,7 +52,8 @@ def wes_annotate(
 
     Reads VEP CSQ, SnpEff ANN or Funcotator FUNCOTATION annotation when present. Writes
     everything wes-filter writes (with annotation columns in SAMPLE.mutations.tsv) plus
-    SAMPLE.maf in vcf2maf's conventions.
+    SAMPLE.maf in vcf2maf's conventions; with --oncokb/--civic, SAMPLE.oncogenic.tsv
+    of the calls OncoKB calls (likely) oncogenic.
     """
     thresholds = opt.thresholds(
         allow_filter, min_tumor_depth, min_tumor_alt, min_tumor_vaf,
@@ -57,6 +63,7 @@ def wes_annotate(
     options = WesOptions(
         thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
         annotate=True, genes=panel, nonsynonymous_only=nonsynonymous_only, ncbi_build=ncbi_build,
+        oncokb=oncokb, oncokb_genes=oncokb_genes, civic=civic, kb_version=kb_version,
     )  # fmt: skip
     summary = run_wes(vcf, outdir, options)
     kept = f"; {summary.written:,} written" if summary.written != summary.passed else ""

@@ -14,6 +14,7 @@ import numpy as np
 
 from icarus_omics import __version__, somatic
 from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
+from icarus_omics.civic import Civic
 from icarus_omics.commands.params import Tick, progress
 from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
@@ -23,8 +24,11 @@ from icarus_omics.io.annotation import AnnotationLayout, allele_effects, annotat
 from icarus_omics.io.bgzf import concatenate_vcfs
 from icarus_omics.io.fasta import Reference
 from icarus_omics.io.files import Staging, staged_outputs
+from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
 from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
+from icarus_omics.oncogenic import mutation_events
+from icarus_omics.oncokb import KnowledgeBase
 from icarus_omics.parallel import parallel_map
 from icarus_omics.somatic_batch import failure_masks, mask_names
 
@@ -44,6 +48,10 @@ class WesOptions:
     genes: tuple[str, ...] | None = None
     nonsynonymous_only: bool = False
     ncbi_build: str = "GRCh37"
+    oncokb: str | None = None  # file or resource name; see io.knowledge.load_knowledge
+    oncokb_genes: str | None = None
+    civic: str | None = None
+    kb_version: str | None = None
 
 
 @dataclass
@@ -86,6 +94,12 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
     )
     if options.fasta is not None:
         _check_reference_lengths(options.fasta, header)
+    knowledge = None
+    if options.oncokb is not None or options.civic is not None:  # load early: fail fast
+        if setup.layout is None:
+            raise IcarusError(f"{path}: --oncokb/--civic need consequence annotation in the VCF")
+        knowledge = load_knowledge(options.oncokb, options.oncokb_genes, options.civic,
+                                   options.kb_version)  # fmt: skip
     with staged_outputs(outdir) as stage:
         plan = vcf.contig_plan(path, stage.scratch(), header.contig_lengths)
         if plan is None:
@@ -94,7 +108,35 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
         else:
             tally = _run_parts(setup, plan, stage)
         _finish(setup, tally, summary, stage)
+        if knowledge is not None:
+            _write_oncogenic(stage, setup, *knowledge)
     return summary
+
+
+def _write_oncogenic(
+    stage: Staging, setup: _Setup, kb: KnowledgeBase | None, civic: Civic | None
+) -> None:
+    """``<sample>.oncogenic.tsv``: the passing calls OncoKB (or, without it, CIViC) flags."""
+    maf_path = _PassPaths.final(stage, setup).maf
+    assert maf_path is not None  # annotation is on whenever knowledge is given
+    maf = tables.read_tsv(maf_path, what="MAF")
+    calls = maf.rename(columns=ONCOGENIC_INPUT)[list(ONCOGENIC_INPUT.values())]
+    events = mutation_events(calls, kb, civic)
+    events = events[events["oncogenic"].astype(bool)]
+    tables.write_tsv(events, stage.path(f"{setup.sample}.oncogenic.tsv"))
+
+
+ONCOGENIC_INPUT = {
+    "Tumor_Sample_Barcode": "sample",
+    "Chromosome": "chrom",
+    "vcf_pos": "pos",
+    "Reference_Allele": "ref",
+    "Tumor_Seq_Allele2": "alt",
+    "Hugo_Symbol": "gene",
+    "HGVSp_Short": "protein_change",
+    "Variant_Classification": "variant_classification",
+    "t_vaf": "tumor_vaf",
+}
 
 
 def _provenance(options: WesOptions) -> str:

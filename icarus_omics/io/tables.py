@@ -86,20 +86,44 @@ def concatenate_tables(parts: Sequence[Path], out: Path, skip: int = 1) -> None:
 
 
 def write_tsv(table: pd.DataFrame, path: Path, index: bool = False) -> None:
-    """Write ``table`` as TSV: header line, empty cells for missing, floats as ``%.6g``."""
+    """Write ``table`` as TSV: header line, empty cells for missing, floats as ``%.6g``,
+    booleans as ``true``/``false``."""
+    flags = [c for c in table.columns if table[c].dtype == bool]
+    if flags:
+        table = table.assign(**{c: table[c].map({True: "true", False: "false"}) for c in flags})
     table.to_csv(
         path, sep="\t", index=index, na_rep="", float_format=FLOAT_FORMAT, lineterminator="\n"
     )
 
 
 def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> pd.DataFrame:
-    """Read a TSV (``#`` comment lines skipped) and check that ``required`` columns exist."""
+    """Read a TSV as text columns and check that ``required`` columns exist.
+
+    Leading ``#`` lines (MAF ``#version``, provenance) are skipped; a ``#`` later in a line
+    is data. Files in UTF-8 or, failing that, Latin-1 (older knowledge-base dumps) are read.
+    """
     import pandas as pd
 
-    try:
-        table = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise IcarusError(f"{path}: not a readable tab-separated {what} ({error})") from None
+    table = None
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            with open(path, encoding=encoding) as handle:
+                skip = 0
+                for line in handle:
+                    if not line.startswith("#"):
+                        break
+                    skip += 1
+            table = pd.read_csv(
+                path, sep="\t", skiprows=skip, dtype=str, keep_default_na=False,
+                encoding=encoding, quoting=csv.QUOTE_NONE,
+            )  # fmt: skip
+            break
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
+            raise IcarusError(f"{path}: not a readable tab-separated {what} ({error})") from None
+    if table is None:
+        raise IcarusError(f"{path}: not a readable tab-separated {what} (unknown text encoding)")
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise IcarusError(

@@ -1,0 +1,77 @@
+"""Tables of alterations as users bring them: MAFs, icarus-omics mutation and CNA tables,
+oncokb-annotator's CNA layouts. Each is read and given the normalised columns the
+oncogenic-event library expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from icarus_omics.errors import IcarusError
+from icarus_omics.io.tables import read_tsv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Kind = Literal["mutations", "copy_number"]
+PROTEIN_COLUMNS = ("HGVSp_Short", "hgvsp_short", "HGVSp", "Protein_Change", "Alteration")
+CNA_VALUES = {"2": "amplification", "-2": "deletion", "amplification": "amplification",
+              "deletion": "deletion"}  # fmt: skip
+CATEGORY_CHANGES = {"high_level_gain": "amplification", "homozygous_deletion": "deletion"}
+MATRIX_EXTRA = {"entrez_gene_id", "locus id", "cytoband"}
+
+
+def read_alterations(path: Path, include_non_focal: bool = False) -> tuple[Kind, pd.DataFrame]:
+    """The table at ``path`` with normalised columns: ``gene``, ``protein_change``,
+    ``variant_classification`` for mutations; ``gene``, ``change`` (and ``sample`` when
+    known) for copy-number changes, keeping only amplifications and deletions (focal ones
+    only for icarus-omics CNA tables unless ``include_non_focal``)."""
+    table = read_tsv(path, what="alteration table")
+    columns = set(table.columns)
+    if "Variant_Classification" in columns and "Hugo_Symbol" in columns:
+        return "mutations", _mutations(path, table, "Hugo_Symbol", "Variant_Classification")
+    if {"gene", "variant_classification"} <= columns:
+        return "mutations", _mutations(path, table, "gene", "variant_classification")
+    if {"gene", "category"} <= columns:
+        keep = table["category"].isin(list(CATEGORY_CHANGES))
+        if "focal" in columns and not include_non_focal:
+            keep &= table["focal"].str.lower() == "true"
+        kept = table[keep].copy()
+        kept["change"] = kept["category"].map(CATEGORY_CHANGES)
+        return "copy_number", kept.reset_index(drop=True)
+    if {"Hugo_Symbol", "Copy_Number_Alteration"} <= columns:
+        long = table.rename(columns={"Hugo_Symbol": "gene", "Tumor_Sample_Barcode": "sample"})
+        return "copy_number", _known_changes(long, "Copy_Number_Alteration")
+    first = table.columns[0]
+    if first in ("Hugo_Symbol", "Gene Symbol", "gene"):
+        return "copy_number", _from_matrix(table, first)
+    raise IcarusError(
+        f"{path}: not a mutation or copy-number table (expected a MAF, an icarus-omics "
+        f"mutations/cna_genes table or an oncokb-annotator CNA table; found columns: "
+        f"{', '.join(table.columns[:6])})"
+    )
+
+
+def _mutations(path: Path, table: pd.DataFrame, gene: str, classification: str) -> pd.DataFrame:
+    protein = next((c for c in PROTEIN_COLUMNS if c in table.columns), None)
+    if protein is None:
+        raise IcarusError(f"{path}: no protein-change column ({', '.join(PROTEIN_COLUMNS)})")
+    table = table.copy()
+    table["gene"] = table[gene]
+    table["variant_classification"] = table[classification]
+    table["protein_change"] = table[protein]
+    return table
+
+
+def _known_changes(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    change = table[column].astype(str).str.strip().str.lower().map(CNA_VALUES)
+    kept = table[change.notna()].copy()
+    kept["change"] = change[change.notna()]
+    return kept.reset_index(drop=True)
+
+
+def _from_matrix(table: pd.DataFrame, gene: str) -> pd.DataFrame:
+    samples = [c for c in table.columns[1:] if c.lower() not in MATRIX_EXTRA]
+    long = table.melt(id_vars=[gene], value_vars=samples, var_name="sample", value_name="value")
+    long = long.rename(columns={gene: "gene"})
+    return _known_changes(long, "value")

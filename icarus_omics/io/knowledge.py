@@ -1,0 +1,145 @@
+"""Knowledge-base files: OncoKB allAnnotatedVariants / cancer gene list, CIViC summaries."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from icarus_omics.civic import Civic, CivicEvidence
+from icarus_omics.errors import IcarusError
+from icarus_omics.io.tables import read_tsv
+from icarus_omics.oncokb import Curation, GeneRole, KnowledgeBase
+
+
+def file_version(path: Path) -> str:
+    """A version label for a knowledge-base file: its name and content hash."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"{Path(path).name} sha256:{digest}"
+
+
+def _first(columns: list[str], *names: str) -> str | None:
+    lowered = {c.lower(): c for c in columns}
+    return next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
+
+
+def read_oncokb(
+    variants: Path, genes: Path | None = None, version: str | None = None
+) -> KnowledgeBase:
+    """OncoKB from ``allAnnotatedVariants.txt`` (and optionally ``cancerGeneList.tsv``).
+
+    A ``Level``/``Highest Level`` column, when present (allActionableVariants layout), is
+    kept as each curation's level.
+    """
+    table = read_tsv(variants, what="OncoKB allAnnotatedVariants file")
+    columns = list(table.columns)
+    gene = _first(columns, "Gene", "Hugo Symbol", "Hugo_Symbol")
+    alteration = _first(columns, "Alteration")
+    oncogenicity = _first(columns, "Oncogenicity")
+    effect = _first(columns, "Mutation Effect")
+    if None in (gene, alteration, oncogenicity, effect):
+        raise IcarusError(
+            f"{variants}: not an OncoKB allAnnotatedVariants file (needs Gene/Hugo Symbol, "
+            f"Alteration, Oncogenicity, Mutation Effect; found: {', '.join(columns[:8])})"
+        )
+    level = _first(columns, "Level", "Highest Level")
+    curations = [
+        Curation(
+            str(row[gene]).strip(),
+            str(row[alteration]).strip(),
+            str(row[oncogenicity]).strip(),
+            str(row[effect]).strip(),
+            _level(str(row[level])) if level else "",
+        )
+        for row in table.to_dict("records")
+    ]
+    roles, aliases = read_gene_list(genes) if genes is not None else ({}, {})
+    return KnowledgeBase.build(
+        "OncoKB", version or file_version(variants), curations, roles, aliases
+    )
+
+
+def _level(value: str) -> str:
+    value = value.strip().upper()
+    if not value:
+        return ""
+    return value if value.startswith("LEVEL_") else f"LEVEL_{value}"
+
+
+def read_gene_list(path: Path) -> tuple[dict[str, GeneRole], dict[str, str]]:
+    """Gene roles and aliases from OncoKB's cancer gene list."""
+    table = read_tsv(path, what="OncoKB cancer gene list")
+    columns = list(table.columns)
+    symbol = _first(columns, "Hugo Symbol", "Hugo_Symbol", "Gene")
+    if symbol is None:
+        raise IcarusError(f"{path}: not an OncoKB cancer gene list (no 'Hugo Symbol' column)")
+    oncogene = _first(columns, "Is Oncogene", "OncoKB Oncogene")
+    suppressor = _first(columns, "Is Tumor Suppressor Gene", "OncoKB TSG")
+    alias_column = _first(columns, "Gene Aliases", "Aliases")
+    roles: dict[str, GeneRole] = {}
+    aliases: dict[str, str] = {}
+    for row in table.to_dict("records"):
+        name = str(row[symbol]).strip().upper().lstrip("\ufeff")
+        roles[name] = GeneRole(
+            _yes(row[oncogene]) if oncogene else False,
+            _yes(row[suppressor]) if suppressor else False,
+        )
+        if alias_column:
+            for alias in str(row[alias_column]).split(","):
+                if alias.strip():
+                    aliases.setdefault(alias.strip().upper(), name)
+    return roles, aliases
+
+
+def _yes(value: object) -> bool:
+    return str(value).strip().lower() in {"yes", "true", "1"}
+
+
+def read_civic(path: Path) -> list[CivicEvidence]:
+    """CIViC nightly summaries: ClinicalEvidenceSummaries (legacy ``gene``/``variant`` or
+    newer ``molecular_profile`` columns) or VariantSummaries (no evidence levels)."""
+    table = read_tsv(path, what="CIViC summary file")
+    columns = list(table.columns)
+    gene, variant = _first(columns, "gene"), _first(columns, "variant")
+    profile = _first(columns, "molecular_profile")
+    if (gene is None or variant is None) and profile is None:
+        raise IcarusError(
+            f"{path}: not a CIViC nightly summary (needs gene and variant, or "
+            f"molecular_profile; found: {', '.join(columns[:8])})"
+        )
+    level = _first(columns, "evidence_level")
+    direction = _first(columns, "evidence_direction")
+    significance = _first(columns, "significance", "clinical_significance")
+    disease = _first(columns, "disease")
+    evidence = []
+    for row in table.to_dict("records"):
+        if gene is not None and variant is not None:
+            names = (str(row[gene]).strip(), str(row[variant]).strip())
+        else:
+            gene_name, _, variant_name = str(row[profile]).strip().partition(" ")
+            names = (gene_name, variant_name)
+        evidence.append(
+            CivicEvidence(
+                gene=names[0],
+                variant=names[1],
+                level=str(row[level]).strip() if level else "",
+                direction=str(row[direction]).strip() if direction else "",
+                significance=str(row[significance]).strip() if significance else "",
+                disease=str(row[disease]).strip() if disease else "",
+            )
+        )
+    return evidence
+
+
+def load_knowledge(
+    oncokb: str | None, oncokb_genes: str | None, civic: str | None, version: str | None = None
+) -> tuple[KnowledgeBase | None, Civic | None]:
+    """OncoKB and CIViC from files or installed resource names (``oncokb-variants``,
+    ``oncokb-genes``, ``civic-evidence``/``civic-variants``)."""
+    from icarus_omics.resources import resolve
+
+    kb = None
+    if oncokb is not None:
+        genes = resolve(oncokb_genes) if oncokb_genes is not None else None
+        kb = read_oncokb(resolve(oncokb), genes, version)
+    evidence = Civic(read_civic(resolve(civic))) if civic is not None else None
+    return kb, evidence
