@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from icarus_omics import __version__
-from icarus_omics.commands import demo, oncokb, wes_annotate, wes_filter
+from icarus_omics.commands import alterations, demo, oncokb, wes_annotate, wes_filter
 from icarus_omics.commands.params import stderr
 from icarus_omics.errors import IcarusError
 
@@ -31,6 +31,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "wes-filter": wes_filter.wes_filter,
     "wes-annotate": wes_annotate.wes_annotate,
     "oncokb": oncokb.oncokb,
+    "alterations": alterations.alterations,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

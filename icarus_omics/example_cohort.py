@@ -40,7 +40,9 @@ CONTIG_LENGTH = 120_000
 # The human genome is ~41% GC with CpG at ~1/4 of its expected frequency (methyl-C deamination):
 # draw at 44.5% GC, then turn 78% of CpGs into TpG or CpA, which lowers GC by ~3.5 points.
 START_GC, CPG_KEPT = 0.445, 0.22
-GENIC_FRACTION = 0.75  # exome calls fall mostly in genes; the rest are annotated intergenic
+# The example genome holds 20 genes where an exome has ~20,000: placing only a few percent of
+# calls in them keeps per-gene mutation frequencies realistic (beyond the planted hotspots).
+GENIC_FRACTION = 0.04
 # Default post-filter thresholds, restated here so that the truth does not depend on the filter.
 MIN_TUMOR_DEPTH, MIN_TUMOR_ALT, MIN_TUMOR_VAF = 10, 3, 0.05
 MIN_NORMAL_DEPTH, MAX_NORMAL_VAF = 8, 0.02

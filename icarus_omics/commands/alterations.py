@@ -1,0 +1,106 @@
+"""``alterations``: the cohort's oncogenic alterations by response group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from icarus_omics import alterations as lib
+from icarus_omics.commands.params import OutDir, Quiet, say
+from icarus_omics.errors import IcarusError
+from icarus_omics.io.alterations import read_alterations
+from icarus_omics.io.files import staged_outputs
+from icarus_omics.io.plots import oncoplot
+from icarus_omics.io.tables import read_gene_list, read_tsv, write_tsv
+
+Files = list[Path] | None
+
+
+def alterations(
+    samples: Annotated[
+        Path,
+        typer.Argument(
+            help="Sample table: sample or tumor_sample column and a group column.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    outdir: OutDir = Path("."),
+    mutations: Annotated[
+        Files,
+        typer.Option(
+            help="Oncogenic mutation tables (SAMPLE.oncogenic.tsv, MAF, oncokb.tsv); repeatable."
+        ),
+    ] = None,
+    cna: Annotated[
+        Files,
+        typer.Option(
+            help="Copy-number tables (SAMPLE.cna_genes.tsv or oncokb.tsv of them); repeatable."
+        ),
+    ] = None,
+    genes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Gene panel, one symbol per line (the study: 73 genes).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    group: Annotated[
+        str, typer.Option(help="Column of the sample table with the groups.")
+    ] = "response",
+    group_a: Annotated[
+        str | None, typer.Option(help="First group (default: responders, R).")
+    ] = None,
+    group_b: Annotated[str | None, typer.Option(help="Second group.")] = None,
+    all_events: Annotated[bool, typer.Option(help="Keep events not flagged oncogenic.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Combine per-sample alterations into a matrix, group frequencies and an oncoplot.
+
+    Writes alteration_matrix.tsv (gene x sample, ;-joined types), alteration_frequency.tsv
+    (gene, alteration, group counts and frequencies, Fisher p, BH padj) and oncoplot.png.
+    """
+    sheet = read_tsv(samples, what="sample table")
+    id_column = "tumor_sample" if "tumor_sample" in sheet.columns else "sample"
+    if id_column not in sheet.columns:
+        raise IcarusError(f"{samples}: needs a 'sample' or 'tumor_sample' column")
+    groups = lib.response_groups(sheet, id_column, group, group_a, group_b)
+    events = lib.alteration_events(_tables(mutations or [], all_events, "mutations"),
+                                   _tables(cna or [], all_events, "copy_number"))  # fmt: skip
+    unknown = sorted(set(events["sample"]) - set(sheet[id_column].astype(str)))
+    if unknown:
+        raise IcarusError(f"samples not in {samples}: {', '.join(unknown[:5])}")
+    panel = read_gene_list(genes) if genes else sorted(set(events["gene"]))
+    order = [s for s in sheet[id_column].astype(str) if s in groups.samples]
+    matrix = lib.alteration_matrix(events, panel, order)
+    frequency = lib.frequencies(matrix, groups)
+    with staged_outputs(outdir) as stage:
+        write_tsv(matrix, stage.path("alteration_matrix.tsv"), index=True)
+        write_tsv(frequency, stage.path("alteration_frequency.tsv"))
+        oncoplot(matrix, groups, stage.path("oncoplot.png"), f"Oncogenic alterations by {group}")
+    altered = int((matrix != "").any(axis=0).sum())
+    say(f"alterations: {altered} of {len(order)} samples altered in {len(panel)} genes", quiet)
+
+
+def _tables(paths: list[Path], all_events: bool, kind: str) -> pd.DataFrame:
+    """Alteration tables of one kind, concatenated, with a sample column."""
+    parts = []
+    for path in paths:
+        found, table = read_alterations(path, include_non_focal=False)
+        if found != kind:
+            raise IcarusError(
+                f"{path}: a {found.replace('_', '-')} table given as {kind.replace('_', '-')}"
+            )
+        if "oncogenic" in table.columns and not all_events:
+            table = table[table["oncogenic"].str.lower() == "true"]
+        if "nonsynonymous" in table.columns:  # the study analysed nonsynonymous calls only
+            table = table[table["nonsynonymous"].str.lower() == "true"]
+        if "sample" not in table.columns:
+            sample = table.get("Tumor_Sample_Barcode")
+            table = table.assign(sample=sample if sample is not None else path.name.split(".")[0])
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
