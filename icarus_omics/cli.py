@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from icarus_omics import __version__
-from icarus_omics.commands import alterations, demo, oncokb, wes_annotate, wes_filter
+from icarus_omics.commands import alterations, demo, oncokb, resources, wes_annotate, wes_filter
 from icarus_omics.commands.params import stderr
 from icarus_omics.errors import IcarusError
 
@@ -36,6 +36,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
 }
 for _name, _function in COMMANDS.items():
     app.command(name=_name)(_function)
+app.add_typer(resources.app, name="resources")
 
 
 def _print_version(value: bool) -> None:
