@@ -13,9 +13,7 @@ from icarus_omics.civic import CIVIC_COLUMNS, NO_MATCH, Civic, CivicMatch
 from icarus_omics.oncokb import (
     EVENT_COLUMNS,
     Event,
-    KnowledgeBase,
-    match_copy_number,
-    match_mutation,
+    Verdicts,
 )
 
 if TYPE_CHECKING:
@@ -26,7 +24,7 @@ _EMPTY_ONCOKB = ("",) * len(EVENT_COLUMNS)
 
 
 def mutation_events(
-    mutations: pd.DataFrame, kb: KnowledgeBase | None, civic: Civic | None
+    mutations: pd.DataFrame, kb: Verdicts | None, civic: Civic | None
 ) -> pd.DataFrame:
     """``mutations`` with the verdicts of OncoKB and CIViC added, row for row.
 
@@ -38,19 +36,19 @@ def mutation_events(
         mutations["gene"], mutations["protein_change"], mutations["variant_classification"],
         strict=True,
     ):  # fmt: skip
-        event = match_mutation(kb, gene, change, classification) if kb else None
+        event = kb.match_mutation(gene, change, classification) if kb else None
         evidence = civic.match_mutation(gene, change, classification) if civic else NO_MATCH
         rows.append(_row(event, evidence, kb is not None))
     return _joined(mutations, rows)
 
 
 def copy_number_events(
-    changes: pd.DataFrame, kb: KnowledgeBase | None, civic: Civic | None
+    changes: pd.DataFrame, kb: Verdicts | None, civic: Civic | None
 ) -> pd.DataFrame:
     """``changes`` (gene, change) with the verdicts of OncoKB and CIViC added."""
     rows = []
     for gene, change in zip(changes["gene"], changes["change"], strict=True):
-        event = match_copy_number(kb, gene, change) if kb else None
+        event = kb.match_copy_number(gene, change) if kb else None
         evidence = civic.match_copy_number(gene, change) if civic else NO_MATCH
         rows.append(_row(event, evidence, kb is not None))
     return _joined(changes, rows)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from icarus_omics.consequence import short_protein_change
 
@@ -50,6 +51,14 @@ EVENT_COLUMNS = (
 )
 LEVEL_ORDER = ("LEVEL_1", "LEVEL_2", "LEVEL_3A", "LEVEL_3B", "LEVEL_4", "LEVEL_R1", "LEVEL_R2")
 ONCOGENIC = frozenset({"Oncogenic", "Likely Oncogenic", "Predicted Oncogenic", "Resistance"})
+
+
+class Verdicts(Protocol):
+    """A source of OncoKB verdicts: a local knowledge base or the web API."""
+
+    def match_mutation(self, gene: str, change: str, classification: str) -> Event: ...
+
+    def match_copy_number(self, gene: str, change: str) -> Event: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,14 @@ class KnowledgeBase:
         for curation in curations:
             kb.curations.setdefault(curation.gene.upper(), []).append(curation)
         return kb
+
+    def match_mutation(self, gene: str, change: str, classification: str) -> Event:
+        """See :func:`match_mutation`."""
+        return match_mutation(self, gene, change, classification)
+
+    def match_copy_number(self, gene: str, change: str) -> Event:
+        """See :func:`match_copy_number`."""
+        return match_copy_number(self, gene, change)
 
     def symbol(self, gene: str) -> str:
         """The official symbol of ``gene`` (aliases resolved; case-insensitive)."""

@@ -18,7 +18,9 @@ from icarus_omics.oncogenic import copy_number_events, mutation_events
 OncokbOption = Annotated[
     str | None,
     typer.Option(
-        "--oncokb", help="OncoKB allAnnotatedVariants.txt, or the resource name oncokb-variants."
+        "--oncokb",
+        help="OncoKB allAnnotatedVariants.txt, resource name oncokb-variants, or api "
+        "(OncoKB web API, token in ONCOKB_API_TOKEN).",
     ),
 ]
 OncokbGenesOption = Annotated[

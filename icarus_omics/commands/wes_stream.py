@@ -28,7 +28,7 @@ from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
 from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
 from icarus_omics.oncogenic import mutation_events
-from icarus_omics.oncokb import KnowledgeBase
+from icarus_omics.oncokb import Verdicts
 from icarus_omics.parallel import parallel_map
 from icarus_omics.somatic_batch import failure_masks, mask_names
 
@@ -114,7 +114,7 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
 
 
 def _write_oncogenic(
-    stage: Staging, setup: _Setup, kb: KnowledgeBase | None, civic: Civic | None
+    stage: Staging, setup: _Setup, kb: Verdicts | None, civic: Civic | None
 ) -> None:
     """``<sample>.oncogenic.tsv``: the passing calls OncoKB (or, without it, CIViC) flags."""
     maf_path = _PassPaths.final(stage, setup).maf

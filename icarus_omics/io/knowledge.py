@@ -8,7 +8,7 @@ from pathlib import Path
 from icarus_omics.civic import Civic, CivicEvidence
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import read_tsv
-from icarus_omics.oncokb import Curation, GeneRole, KnowledgeBase
+from icarus_omics.oncokb import Curation, GeneRole, KnowledgeBase, Verdicts
 
 
 def file_version(path: Path) -> str:
@@ -132,13 +132,18 @@ def read_civic(path: Path) -> list[CivicEvidence]:
 
 def load_knowledge(
     oncokb: str | None, oncokb_genes: str | None, civic: str | None, version: str | None = None
-) -> tuple[KnowledgeBase | None, Civic | None]:
+) -> tuple[Verdicts | None, Civic | None]:
     """OncoKB and CIViC from files or installed resource names (``oncokb-variants``,
-    ``oncokb-genes``, ``civic-evidence``/``civic-variants``)."""
-    from icarus_omics.resources import resolve
+    ``oncokb-genes``, ``civic-evidence``/``civic-variants``); ``--oncokb api`` asks the
+    OncoKB web API (token in ONCOKB_API_TOKEN), caching answers in the resource store."""
+    from icarus_omics.resources import resolve, store_dir
 
-    kb = None
-    if oncokb is not None:
+    kb: Verdicts | None = None
+    if oncokb == "api":
+        from icarus_omics.io.oncokb_api import OncokbApi
+
+        kb = OncokbApi(cache_dir=store_dir() / "oncokb-api-cache")
+    elif oncokb is not None:
         genes = resolve(oncokb_genes) if oncokb_genes is not None else None
         kb = read_oncokb(resolve(oncokb), genes, version)
     evidence = Civic(read_civic(resolve(civic))) if civic is not None else None
