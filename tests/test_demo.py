@@ -73,3 +73,31 @@ def test_demo_is_deterministic(
         "example/vcf/P03_T.vcf.gz",
     ):
         assert (tmp_path / name).read_bytes() == (demo_dir / name).read_bytes(), name
+
+
+def test_wes_annotate_with_oncokb_writes_oncogenic_calls(
+    demo_dir: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    kb = tmp_path / "allAnnotatedVariants.txt"
+    kb.write_text(
+        "Isoform\tRefSeq\tEntrez Gene ID\tGene\tAlteration\tProtein Change\tOncogenicity\tMutation Effect\n"
+        "ENST1\tNM_1\t5290\tPIK3CA\tE545K\tE545K\tOncogenic\tGain-of-function\n"
+        "ENST1\tNM_1\t5290\tPIK3CA\tH1047R\tH1047R\tOncogenic\tGain-of-function\n"
+        "ENST2\tNM_2\t2099\tESR1\tD538G\tD538G\tOncogenic\tGain-of-function\n"
+    )
+    truth = pd.read_csv(demo_dir / "example" / "truth.tsv", sep="\t", keep_default_na=False)
+    planted = truth[
+        truth.expected_pass.astype(str).eq("True")
+        & truth.hgvsp_short.isin(["p.E545K", "p.H1047R", "p.D538G"])
+    ]
+    for sample in sorted(set(planted.tumor_sample))[:2]:
+        vcf = demo_dir / "example" / "vcf" / f"{sample}.vcf.gz"
+        code, _, err = cli("wes-annotate", vcf, "-o", tmp_path / "out", "--oncokb", kb)
+        assert code == 0, err
+        calls = pd.read_csv(
+            tmp_path / "out" / f"{sample}.oncogenic.tsv", sep="\t", keep_default_na=False
+        )
+        expected = planted[planted.tumor_sample == sample]
+        assert sorted(calls.protein_change) == sorted(expected.hgvsp_short)
+        assert set(calls.rule) == {"exact"} and set(calls.oncogenicity) == {"Oncogenic"}
+        assert calls.kb_version.str.startswith("allAnnotatedVariants.txt sha256:").all()

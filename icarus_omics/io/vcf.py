@@ -312,16 +312,23 @@ def contig_plan(path: Path, scratch: Path, lengths: dict[str, int]) -> ContigPla
     return ContigPlan(index, group_contigs(contigs, lengths))
 
 
-_OPEN: dict[tuple[Path, Path], cyvcf2.VCF] = {}
+_OPEN: dict[tuple[int, Path, Path], cyvcf2.VCF] = {}
 
 
 def open_indexed(path: Path, index: Path) -> cyvcf2.VCF:
-    """``path`` opened once per process with ``index`` loaded, for contig queries."""
-    if (path, index) not in _OPEN:
+    """``path`` opened once per process with ``index`` loaded, for contig queries.
+
+    Keyed by process id: a reader inherited through fork shares its file offset with the
+    parent's, so a worker process must never use one.
+    """
+    key = (os.getpid(), path, index)
+    if key not in _OPEN:
+        for stale in [k for k in _OPEN if k[0] == key[0]]:  # one open file per process
+            _OPEN.pop(stale).close()
         reader = open_vcf(path)
         reader.set_index(str(index))
-        _OPEN[(path, index)] = reader
-    return _OPEN[(path, index)]
+        _OPEN[key] = reader
+    return _OPEN[key]
 
 
 def query_contigs(reader: cyvcf2.VCF, contigs: Sequence[str]) -> Iterator[cyvcf2.Variant]:
