@@ -14,7 +14,15 @@ from typing import Annotated, Any
 import typer
 
 from icarus_omics import __version__
-from icarus_omics.commands import alterations, demo, oncokb, resources, wes_annotate, wes_filter
+from icarus_omics.commands import (
+    alterations,
+    cna,
+    demo,
+    oncokb,
+    resources,
+    wes_annotate,
+    wes_filter,
+)
 from icarus_omics.commands.params import stderr
 from icarus_omics.errors import IcarusError
 
@@ -30,6 +38,7 @@ app = typer.Typer(
 COMMANDS: dict[str, Callable[..., Any]] = {
     "wes-filter": wes_filter.wes_filter,
     "wes-annotate": wes_annotate.wes_annotate,
+    "cna": cna.cna,
     "oncokb": oncokb.oncokb,
     "alterations": alterations.alterations,
     "demo": demo.demo,

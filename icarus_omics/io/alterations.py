@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Kind = Literal["mutations", "copy_number"]
-PROTEIN_COLUMNS = ("protein_change", "HGVSp_Short", "hgvsp_short", "HGVSp", "Protein_Change", "Alteration")
+PROTEIN_COLUMNS = (
+    "protein_change",
+    "HGVSp_Short",
+    "hgvsp_short",
+    "HGVSp",
+    "Protein_Change",
+    "Alteration",
+)
 CNA_VALUES = {"2": "amplification", "-2": "deletion", "amplification": "amplification",
               "deletion": "deletion"}  # fmt: skip
 CATEGORY_CHANGES = {"high_level_gain": "amplification", "homozygous_deletion": "deletion"}
