@@ -101,3 +101,20 @@ def test_wes_annotate_with_oncokb_writes_oncogenic_calls(
         assert sorted(calls.protein_change) == sorted(expected.hgvsp_short)
         assert set(calls.rule) == {"exact"} and set(calls.oncogenicity) == {"Oncogenic"}
         assert calls.kb_version.str.startswith("allAnnotatedVariants.txt sha256:").all()
+
+
+def test_demo_copy_number_and_alterations(demo_dir: Path) -> None:
+    matrix = pd.read_csv(
+        demo_dir / "alterations" / "alteration_matrix.tsv",
+        sep="\t",
+        index_col=0,
+        keep_default_na=False,
+    )
+    assert "amplification" in matrix.loc["ERBB2", "P01_T"]  # planted focal ERBB2 amplification
+    assert "deletion" in matrix.loc["PTEN", "P02_T"]  # planted homozygous PTEN deletion
+    frequency = pd.read_csv(demo_dir / "alterations" / "alteration_frequency.tsv", sep="\t")
+    assert {"any", "mutation", "amplification", "deletion"} <= set(frequency.alteration)
+    assert (frequency.total_a + frequency.total_b == 12).all()
+    assert (demo_dir / "alterations" / "oncoplot.png").stat().st_size > 10_000
+    discrete = pd.read_csv(demo_dir / "cna" / "cna_discrete.tsv", sep="\t", index_col=0)
+    assert discrete.shape == (20, 12)

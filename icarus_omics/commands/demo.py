@@ -17,12 +17,16 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     """Generate the example cohort and run every step on it.
 
     Writes the cohort's input files to OUTDIR/example (reference FASTA, Mutect2 VCFs
-    with VEP annotation, sample sheet) and each step's outputs to its own subfolder:
-    wes/ holds per-sample wes-annotate outputs, cohort.maf and cohort_summary.tsv.
+    with VEP annotation, FACETS segments, sample sheet) and each step's outputs to its own
+    subfolder: wes/ (per-sample wes-annotate outputs, cohort.maf, cohort_summary.tsv),
+    cna/ (gene copy-number categories) and alterations/ (matrix, frequencies, oncoplot).
     """
     import pandas as pd
 
+    from icarus_omics.commands import alterations as alterations_command
+    from icarus_omics.commands import cna as cna_command
     from icarus_omics.example_cohort import build_example_cohort
+    from icarus_omics.example_copy_number import DEMO_MAX_FOCAL_MB
     from icarus_omics.io.cohort import REFERENCE, write_example_cohort
 
     example = outdir / "example"
@@ -53,5 +57,22 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
         write_tsv(
             pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)), stage.path("cohort_summary.tsv")
         )
+    tumors = list(samples["tumor_sample"].astype(str))
+    cna_command.cna(
+        [example / "cna" / f"{t}.cncf.txt" for t in tumors],
+        example / "genes.tsv",
+        outdir / "cna",
+        fit=[example / "cna" / "fits.tsv"],
+        max_focal_mb=DEMO_MAX_FOCAL_MB,  # the example genome's contigs are 120 kb long
+        quiet=True,
+    )
+    alterations_command.alterations(
+        sheet,
+        outdir / "alterations",
+        mutations=[wes / f"{t}.mutations.tsv" for t in tumors],
+        cna=[outdir / "cna" / f"{t}.cna_genes.tsv" for t in tumors],
+        genes=example / "panel.txt",
+        quiet=True,
+    )
     passed = sum(r[4] for r in rows)
     say(f"demo: {len(rows)} tumours, {passed:,} passing calls; outputs in {outdir}", quiet)

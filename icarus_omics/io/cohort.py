@@ -7,6 +7,7 @@ from pathlib import Path
 import pysam
 
 from icarus_omics.example_cohort import ExampleCohort
+from icarus_omics.example_copy_number import example_fits, example_segments
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import write_tsv
 
@@ -26,12 +27,22 @@ def write_example_cohort(cohort: ExampleCohort, directory: Path) -> Path:
     fasta.parent.mkdir(parents=True, exist_ok=True)
     fasta.write_text("".join(f">{name}\n{_wrap(seq)}" for name, seq in cohort.reference.items()))
     pysam.faidx(str(fasta))
+    _write_copy_number(cohort, directory)
     (directory / "vcf").mkdir(exist_ok=True)
     for tumor in cohort.samples["tumor_sample"].astype(str):
         plain = directory / "vcf" / f"{tumor}.vcf"
         plain.write_text(cohort.vcfs[tumor])
         pysam.tabix_index(str(plain), preset="vcf", force=True)  # bgzips to .vcf.gz + .tbi
     return directory / SAMPLESHEET
+
+
+def _write_copy_number(cohort: ExampleCohort, directory: Path) -> None:
+    """FACETS-like ``cna/SAMPLE.cncf.txt`` tables and ``cna/fits.tsv`` (purity, ploidy)."""
+    segments = example_segments(cohort.samples, cohort.genes)
+    with staged_outputs(directory / "cna") as stage:
+        for sample, table in segments.items():
+            write_tsv(table, stage.path(f"{sample}.cncf.txt"))
+        write_tsv(example_fits(cohort.samples, segments), stage.path("fits.tsv"))
 
 
 def _wrap(sequence: str, width: int = 60) -> str:
