@@ -27,7 +27,6 @@ import filecmp
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import run_child
 
 from icarus_omics import cna
 from icarus_omics.io.segments import read_segments
@@ -140,18 +140,6 @@ def command(work: Path, paths: list[Path], threads: int, out: Path) -> list[str]
     return [sys.executable, "-c", shim, *args]
 
 
-def run(arguments: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"failed: {' '.join(arguments[:4])} ...\n{error}")
-    return elapsed, usage.ru_maxrss // 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
@@ -169,7 +157,7 @@ def main() -> None:
     outputs = {}
     for threads in (1, 2):
         out = work / f"out_threads{threads}"
-        elapsed, peak = run(command(work, paths, threads, out))
+        elapsed, peak = run_child(command(work, paths, threads, out))
         print(f"command cna, cohort mode, --threads {threads}: {elapsed:7.2f} s  peak {peak} MiB")
         outputs[threads] = out
     same = all(

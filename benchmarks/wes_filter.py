@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pysam
+from measure import run_child
 
 HEADER = """##fileformat=VCFv4.2
 ##FILTER=<ID=PASS,Description="All filters passed">
@@ -109,19 +110,6 @@ def generate(path: Path, records: int, seed: int = 1) -> None:
     pysam.tabix_index(str(path), preset="vcf", force=True)  # GATK writes .vcf.gz.tbi too
 
 
-def run(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(
-            f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}"
-        )
-    return elapsed, usage.ru_maxrss // 1024
-
-
 # Same thresholds as wes-filter's defaults; sample 1 = TUMOR, sample 0 = NORMAL.
 EXPRESSION = (
     "FMT/DP[1]>=10 && FMT/AD[1:1]>=3 && FMT/AD[1:1]/(FMT/AD[1:0]+FMT/AD[1:1])>=0.05"
@@ -184,14 +172,14 @@ def main() -> None:
             print(f"generated {size:,} records in {time.perf_counter() - t:.1f} s")
         soft = work / f"soft_{size}.vcf.gz"
         hard = work / f"hard_{size}.vcf.gz"
-        t_icarus, m_icarus = run(icarus(vcf, work / f"icarus_{size}", args.threads))
-        t_soft, m_soft = run(
+        t_icarus, m_icarus = run_child(icarus(vcf, work / f"icarus_{size}", args.threads))
+        t_soft, m_soft = run_child(
             shell(
                 f"bcftools filter --threads {args.threads} -m+ -s icarus_fail -i '{EXPRESSION}' "
                 f"-Oz -o {soft} {vcf} && bcftools view --threads {args.threads} -h {soft} >/dev/null && tabix -f -p vcf {soft}"
             )
         )
-        t_hard, m_hard = run(
+        t_hard, m_hard = run_child(
             shell(
                 f"bcftools view --threads {args.threads} -f PASS -i '{EXPRESSION}' -Oz -o {hard} {vcf} && tabix -f -p vcf {hard}"
             )

@@ -200,7 +200,8 @@ def _range_rule(curation: str, change: str, classification: str) -> bool:
     return _is_inframe(change) and classification.startswith("In_Frame")
 
 
-def _best_level(*levels: str) -> str:
+def best_level(*levels: str) -> str:
+    """The highest of OncoKB ``levels`` (LEVEL_1 highest; unknown values ignored)."""
     ranked = [level for level in levels if level in LEVEL_ORDER]
     return min(ranked, key=LEVEL_ORDER.index) if ranked else ""
 
@@ -263,7 +264,7 @@ def match_mutation(kb: KnowledgeBase, gene: str, change: str, classification: st
     event = _event(kb, symbol, shown, curation, rule)
     meta = next((c for c in curations if c.alteration == "Oncogenic Mutations"), None)
     if meta is not None and event.is_oncogenic:
-        level = _best_level(event.highest_level, meta.level)
+        level = best_level(event.highest_level, meta.level)
         return _event(kb, symbol, shown, curation, rule, highest_level=level)
     return event
 

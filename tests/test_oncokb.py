@@ -181,3 +181,25 @@ def test_oncokb_command_needs_a_knowledge_base(
     code, _, err = cli("oncokb", table, "-o", tmp_path / "out", "--oncokb", bad)
     assert code == 1 and "not an OncoKB allAnnotatedVariants file" in err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_actionable_levels_are_merged(tmp_path: Path) -> None:
+    variants = tmp_path / "allAnnotatedVariants.txt"
+    variants.write_text(
+        "Gene\tAlteration\tOncogenicity\tMutation Effect\n"
+        "PIK3CA\tE545K\tOncogenic\tGain-of-function\n"
+        "PIK3CA\tQ546K\tLikely Oncogenic\tLikely Gain-of-function\n"
+    )
+    actionable = tmp_path / "allActionableVariants.txt"
+    actionable.write_text(
+        "Hugo Symbol\tAlteration\tCancer Type\tLevel\tDrugs(s)\n"
+        "PIK3CA\tOncogenic Mutations\tBreast Cancer\t1\tAlpelisib + Fulvestrant\n"
+        "PIK3CA\tE545K\tBreast Cancer\t3A\tSomething\n"
+        "PIK3CA\tE545K\tColorectal Cancer\t4\tOther\n"
+    )
+    kb = read_oncokb(variants, actionable=actionable)
+    assert match_mutation(kb, "PIK3CA", "p.E545K", "Missense_Mutation").highest_level == "LEVEL_1"
+    assert match_mutation(kb, "PIK3CA", "p.Q546K", "Missense_Mutation").highest_level == "LEVEL_1"
+    assert match_mutation(kb, "PIK3CA", "p.C420R", "Missense_Mutation").highest_level == ""
+    curated = {c.alteration: c.level for c in kb.curations["PIK3CA"]}
+    assert curated == {"E545K": "LEVEL_3A", "Q546K": "", "Oncogenic Mutations": "LEVEL_1"}

@@ -33,6 +33,10 @@ CivicOption = Annotated[
         "--civic", help="CIViC nightly evidence or variant summaries TSV, or civic-evidence."
     ),
 ]
+ActionableOption = Annotated[
+    str | None,
+    typer.Option(help="OncoKB allActionableVariants.txt: therapeutic levels for highest_level."),
+]
 KbVersion = Annotated[
     str | None,
     typer.Option(help="Version label written with every verdict; default: file name and hash."),
@@ -52,6 +56,7 @@ def oncokb(
     oncokb: OncokbOption = None,
     oncokb_genes: OncokbGenesOption = None,
     civic: CivicOption = None,
+    oncokb_actionable: ActionableOption = None,
     kb_version: KbVersion = None,
     include_non_focal: Annotated[
         bool, typer.Option(help="Also judge non-focal amplifications/deletions of a cna table.")
@@ -67,7 +72,7 @@ def oncokb(
     """
     if oncokb is None and civic is None:
         raise IcarusError("oncokb: give --oncokb FILE (or resource name) and/or --civic FILE")
-    kb, evidence = load_knowledge(oncokb, oncokb_genes, civic, kb_version)
+    kb, evidence = load_knowledge(oncokb, oncokb_genes, civic, kb_version, oncokb_actionable)
     kind, alterations = read_alterations(table, include_non_focal)
     if kind == "mutations":
         events = mutation_events(alterations, kb, evidence)

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from icarus_omics.commands import wes_options as opt
-from icarus_omics.commands.oncokb import CivicOption, KbVersion, OncokbGenesOption, OncokbOption
+from icarus_omics.commands.oncokb import (
+    ActionableOption,
+    CivicOption,
+    KbVersion,
+    OncokbGenesOption,
+    OncokbOption,
+)
 from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
 from icarus_omics.commands.wes_stream import WesOptions, run_wes
 from icarus_omics.io.tables import read_gene_list
@@ -35,6 +41,7 @@ def wes_annotate(
     oncokb: OncokbOption = None,
     oncokb_genes: OncokbGenesOption = None,
     civic: CivicOption = None,
+    oncokb_actionable: ActionableOption = None,
     kb_version: KbVersion = None,
     allow_filter: opt.AllowFilter = None,
     min_tumor_depth: opt.MinTumorDepth = opt.DEFAULT_MIN_TUMOR_DEPTH,
@@ -64,6 +71,7 @@ def wes_annotate(
         thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
         annotate=True, genes=panel, nonsynonymous_only=nonsynonymous_only, ncbi_build=ncbi_build,
         oncokb=oncokb, oncokb_genes=oncokb_genes, civic=civic, kb_version=kb_version,
+        oncokb_actionable=oncokb_actionable,
     )  # fmt: skip
     summary = run_wes(vcf, outdir, options)
     kept = f"; {summary.written:,} written" if summary.written != summary.passed else ""

@@ -52,6 +52,7 @@ class WesOptions:
     oncokb_genes: str | None = None
     civic: str | None = None
     kb_version: str | None = None
+    oncokb_actionable: str | None = None
 
 
 @dataclass
@@ -99,7 +100,7 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
         if setup.layout is None:
             raise IcarusError(f"{path}: --oncokb/--civic need consequence annotation in the VCF")
         knowledge = load_knowledge(options.oncokb, options.oncokb_genes, options.civic,
-                                   options.kb_version)  # fmt: skip
+                                   options.kb_version, options.oncokb_actionable)  # fmt: skip
     with staged_outputs(outdir) as stage:
         plan = vcf.contig_plan(path, stage.scratch(), header.contig_lengths)
         if plan is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from icarus_omics.civic import Civic, CivicEvidence
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import read_tsv
-from icarus_omics.oncokb import Curation, GeneRole, KnowledgeBase, Verdicts
+from icarus_omics.oncokb import UNKNOWN, Curation, GeneRole, KnowledgeBase, Verdicts, best_level
 
 
 def file_version(path: Path) -> str:
@@ -23,12 +24,15 @@ def _first(columns: list[str], *names: str) -> str | None:
 
 
 def read_oncokb(
-    variants: Path, genes: Path | None = None, version: str | None = None
+    variants: Path,
+    genes: Path | None = None,
+    version: str | None = None,
+    actionable: Path | None = None,
 ) -> KnowledgeBase:
     """OncoKB from ``allAnnotatedVariants.txt`` (and optionally ``cancerGeneList.tsv``).
 
-    A ``Level``/``Highest Level`` column, when present (allActionableVariants layout), is
-    kept as each curation's level.
+    A ``Level``/``Highest Level`` column, when present, is kept as each curation's level;
+    ``actionable`` (allActionableVariants.txt) adds the therapeutic levels.
     """
     table = read_tsv(variants, what="OncoKB allAnnotatedVariants file")
     columns = list(table.columns)
@@ -53,9 +57,44 @@ def read_oncokb(
         for row in table.to_dict("records")
     ]
     roles, aliases = read_gene_list(genes) if genes is not None else ({}, {})
-    return KnowledgeBase.build(
-        "OncoKB", version or file_version(variants), curations, roles, aliases
-    )
+    if actionable is not None:
+        curations = with_levels(curations, read_levels(actionable))
+    label = version or file_version(variants)
+    return KnowledgeBase.build("OncoKB", label, curations, roles, aliases)
+
+
+def read_levels(path: Path) -> dict[tuple[str, str], str]:
+    """Best therapeutic level per (gene, alteration) from OncoKB's allActionableVariants."""
+    table = read_tsv(path, what="OncoKB allActionableVariants file")
+    columns = list(table.columns)
+    gene = _first(columns, "Gene", "Hugo Symbol", "Hugo_Symbol")
+    alteration, level = _first(columns, "Alteration"), _first(columns, "Level")
+    if gene is None or alteration is None or level is None:
+        raise IcarusError(
+            f"{path}: not an OncoKB allActionableVariants file (needs Hugo Symbol, Alteration, "
+            f"Level; found: {', '.join(columns[:8])})"
+        )
+    best: dict[tuple[str, str], str] = {}
+    for row in table.to_dict("records"):
+        key = (str(row[gene]).strip().upper(), str(row[alteration]).strip())
+        best[key] = best_level(best.get(key, ""), _level(str(row[level])))
+    return best
+
+
+def with_levels(curations: list[Curation], levels: dict[tuple[str, str], str]) -> list[Curation]:
+    """Curations carrying their best level; actionable alterations missing from the
+    annotated list (such as ``Oncogenic Mutations``) are added with unknown oncogenicity."""
+    seen = {(c.gene.upper(), c.alteration) for c in curations}
+    updated = [
+        replace(c, level=best_level(c.level, levels.get((c.gene.upper(), c.alteration), "")))
+        for c in curations
+    ]
+    extra = [
+        Curation(gene, alteration, UNKNOWN, UNKNOWN, level)
+        for (gene, alteration), level in sorted(levels.items())
+        if (gene, alteration) not in seen
+    ]
+    return updated + extra
 
 
 def _level(value: str) -> str:
@@ -131,7 +170,11 @@ def read_civic(path: Path) -> list[CivicEvidence]:
 
 
 def load_knowledge(
-    oncokb: str | None, oncokb_genes: str | None, civic: str | None, version: str | None = None
+    oncokb: str | None,
+    oncokb_genes: str | None,
+    civic: str | None,
+    version: str | None = None,
+    actionable: str | None = None,
 ) -> tuple[Verdicts | None, Civic | None]:
     """OncoKB and CIViC from files or installed resource names (``oncokb-variants``,
     ``oncokb-genes``, ``civic-evidence``/``civic-variants``); ``--oncokb api`` asks the
@@ -145,6 +188,7 @@ def load_knowledge(
         kb = OncokbApi(cache_dir=store_dir() / "oncokb-api-cache")
     elif oncokb is not None:
         genes = resolve(oncokb_genes) if oncokb_genes is not None else None
-        kb = read_oncokb(resolve(oncokb), genes, version)
+        levels = resolve(actionable) if actionable is not None else None
+        kb = read_oncokb(resolve(oncokb), genes, version, levels)
     evidence = Civic(read_civic(resolve(civic))) if civic is not None else None
     return kb, evidence
