@@ -243,3 +243,16 @@ def test_indexed_input_in_parts_gives_the_same_records_and_bytes(cli: Cli, tmp_p
     ):
         assert a.read() == b.read()
     assert not list((tmp_path / "parts2").glob(".icarus-*")), "scratch folder left behind"
+
+
+def test_cli_start_up_stays_light() -> None:
+    """Per-sample commands run thousands of times in a pipeline: importing the CLI must not
+    load pandas, scipy or matplotlib (a second of start-up); commands import them on use."""
+    import subprocess
+    import sys
+
+    probe = "import sys, icarus_omics.cli; print(sorted({'pandas', 'scipy', 'matplotlib'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

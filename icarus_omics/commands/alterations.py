@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from icarus_omics import alterations as lib
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.alterations import read_alterations
 from icarus_omics.io.files import staged_outputs
-from icarus_omics.io.plots import oncoplot
 from icarus_omics.io.tables import read_gene_list, read_tsv, write_tsv
+
+if TYPE_CHECKING:  # pandas, scipy and matplotlib load only when the command runs
+    import pandas as pd
 
 Files = list[Path] | None
 
@@ -64,6 +64,9 @@ def alterations(
     Writes alteration_matrix.tsv (gene x sample, ;-joined types), alteration_frequency.tsv
     (gene, alteration, group counts and frequencies, Fisher p, BH padj) and oncoplot.png.
     """
+    from icarus_omics import alterations as lib
+    from icarus_omics.io.plots import oncoplot
+
     sheet = read_tsv(samples, what="sample table")
     id_column = "tumor_sample" if "tumor_sample" in sheet.columns else "sample"
     if id_column not in sheet.columns:
@@ -88,6 +91,8 @@ def alterations(
 
 def _tables(paths: list[Path], all_events: bool, kind: str) -> pd.DataFrame:
     """Alteration tables of one kind, concatenated, with a sample column."""
+    import pandas as pd
+
     parts = []
     for path in paths:
         found, table = read_alterations(path, include_non_focal=False)

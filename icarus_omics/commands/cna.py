@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import numpy as np
 import typer
 
-from icarus_omics import cna as copy_number
 from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
-from icarus_omics.io import segments as files
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.parallel import parallel_map
+
+if TYPE_CHECKING:  # numpy/pandas-heavy modules load only when the command runs
+    from icarus_omics import cna as copy_number
+    from icarus_omics.io import segments as files
 
 
 class Wgd(str, Enum):
@@ -70,6 +72,9 @@ def cna(
     Categories: high/medium/low_level_gain, homozygous_deletion, loh, neutral; undetermined
     where tcn is in the LOH range but lcn is NA; no_segment for genes in no segment.
     """
+    from icarus_omics import cna as copy_number
+    from icarus_omics.io import segments as files
+
     thresholds = copy_number.Thresholds(max_focal_length=round(max_focal_mb * 1_000_000))
     samples = files.read_cohort(segments, prefix)
     fits = files.sample_fits(samples, copy_number.Fit(purity, ploidy), fit or [])
@@ -99,6 +104,9 @@ def _call_samples(
     thresholds: copy_number.Thresholds,
 ) -> list[tuple[copy_number.Codes, copy_number.SampleSummary]]:
     """Call, write and summarise some samples (one worker's share)."""
+    from icarus_omics import cna as copy_number
+    from icarus_omics.io import segments as files
+
     results = []
     for sample, fit, table_path, summary_path in jobs:
         calls = copy_number.call_genes(index, sample.segments, sample.sample, mode, thresholds)
