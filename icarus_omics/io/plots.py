@@ -9,11 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.patches import Patch, Rectangle
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from icarus_omics.alterations import Groups
 
 COLOURS = {
@@ -91,3 +90,56 @@ def _frequencies(ax: plt.Axes, altered: pd.DataFrame, genes: list[str], groups: 
     ax.tick_params(labelsize=6)
     for spine in ("top", "right", "left"):
         ax.spines[spine].set_visible(False)
+
+
+SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
+SUBSTITUTION_COLOURS = ("#03bcee", "#010101", "#e32926", "#cac9c9", "#a1ce63", "#ebc6c4")
+
+
+def spectrum(observed: pd.Series, reconstructed: pd.Series | None, path: Path, title: str) -> None:
+    """96-channel SBS spectrum (bars, grouped by substitution as in COSMIC plots) with the
+    fitted reconstruction as dots."""
+    order = sorted(observed.index, key=lambda c: (c[2:5], c[0], c[-1]))
+    values = observed.loc[order].to_numpy(float)
+    figure, ax = plt.subplots(figsize=(11, 2.8))
+    colours = [SUBSTITUTION_COLOURS[SUBSTITUTIONS.index(c[2:5])] for c in order]
+    ax.bar(range(96), values, color=colours, width=0.8)
+    if reconstructed is not None:
+        ax.plot(range(96), reconstructed.loc[order].to_numpy(float), "o", color="#333333",
+                markersize=2.5, label="reconstructed")  # fmt: skip
+        ax.legend(fontsize=7, frameon=False, loc="upper right")
+    top = max(values.max(), 1.0) * 1.15
+    for k, substitution in enumerate(SUBSTITUTIONS):
+        ax.add_patch(Rectangle((k * 16 - 0.5, top), 16, top * 0.06, color=SUBSTITUTION_COLOURS[k],
+                               clip_on=False))  # fmt: skip
+        ax.text(k * 16 + 7.5, top * 1.1, substitution, ha="center", fontsize=8)
+    ax.set_xticks(range(96), [f"{c[0]}{c[2]}{c[-1]}" for c in order], rotation=90, fontsize=4.5)
+    ax.set_xlim(-0.8, 95.8)
+    ax.set_ylim(0, top)
+    ax.set_ylabel("SNVs", fontsize=8)
+    ax.set_title(title, fontsize=9, pad=16)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    figure.tight_layout()
+    figure.savefig(path, dpi=150, format="png")
+    plt.close(figure)
+
+
+def exposure_bars(relative: pd.DataFrame, path: Path, title: str = "Signature exposures") -> None:
+    """Stacked bars of relative exposures (samples x signatures), one bar per sample."""
+    shown = relative.loc[:, relative.sum(axis=0) > 0]
+    figure, ax = plt.subplots(figsize=(max(5.0, 0.3 * len(shown) + 3), 3.6))
+    bottom = pd.Series(0.0, index=shown.index)
+    palette = plt.get_cmap("tab20")
+    for k, signature in enumerate(shown.columns):
+        ax.bar(range(len(shown)), shown[signature], bottom=bottom, color=palette(k % 20),
+               label=signature, width=0.85)  # fmt: skip
+        bottom += shown[signature]
+    ax.set_xticks(range(len(shown)), shown.index, rotation=90, fontsize=6)
+    ax.set_ylabel("fraction of SNVs", fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=6, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=150, format="png")
+    plt.close(figure)
