@@ -20,6 +20,7 @@ from icarus_omics.commands import (
     demo,
     oncokb,
     resources,
+    signatures,
     wes_annotate,
     wes_filter,
 )
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "cna": cna.cna,
     "oncokb": oncokb.oncokb,
     "alterations": alterations.alterations,
+    "signatures": signatures.signatures,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

@@ -19,6 +19,7 @@ class Staging:
         self.outdir = outdir
         self._pending: dict[Path, Path] = {}
         self._scratch: Path | None = None
+        self._folders: list[Path] = []
 
     def scratch(self) -> Path:
         """A private working folder in the output directory, removed at the end."""
@@ -32,9 +33,15 @@ class Staging:
             self._scratch = None
 
     def path(self, name: str) -> Path:
-        """A temporary path that becomes ``outdir/name`` when the command succeeds."""
+        """A temporary path that becomes ``outdir/name`` when the command succeeds;
+        ``name`` may include subfolders, made as needed (and removed again on failure)."""
         final = self.outdir / name
-        temporary = self.outdir / f".{name}.{os.getpid()}.partial"
+        temporary = final.parent / f".{final.name}.{os.getpid()}.partial"
+        if not final.parent.exists():
+            for folder in reversed([final.parent, *final.parent.parents]):
+                if not folder.exists():
+                    folder.mkdir()
+                    self._folders.append(folder)
         self._pending[final] = temporary
         return temporary
 
@@ -55,6 +62,10 @@ class Staging:
             temporary.unlink(missing_ok=True)
         self._pending.clear()
         self._remove_scratch()
+        for folder in reversed(self._folders):  # deepest first; only if we made them empty
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        self._folders.clear()
 
 
 def make_outdir(outdir: Path) -> Path:
