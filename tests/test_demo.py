@@ -118,3 +118,20 @@ def test_demo_copy_number_and_alterations(demo_dir: Path) -> None:
     assert (demo_dir / "alterations" / "oncoplot.png").stat().st_size > 10_000
     discrete = pd.read_csv(demo_dir / "cna" / "cna_discrete.tsv", sep="\t", index_col=0)
     assert discrete.shape == (20, 12)
+
+
+def test_demo_signatures_recover_planted_apobec(demo_dir: Path) -> None:
+    """The generator gives responders an APOBEC share of 0.3-0.6 and non-responders < 0.1:
+    SBS2/SBS13 exposures must separate the groups."""
+    quality = pd.read_csv(demo_dir / "signatures" / "fit_quality.tsv", sep="\t")
+    fitted = quality[quality.fitted]
+    assert (fitted.n_snvs >= 50).all() and (quality[~quality.fitted].n_snvs < 50).all()
+    assert fitted.cosine_similarity.min() > 0.8
+    association = pd.read_csv(demo_dir / "signatures" / "association.tsv", sep="\t").set_index(
+        ["feature", "scale"]
+    )
+    for signature in ("SBS2", "SBS13"):
+        row = association.loc[(signature, "relative")]
+        assert row.median_a > row.median_b and row.pvalue < 0.05
+    catalogue = pd.read_csv(demo_dir / "signatures" / "catalogue.tsv", sep="\t", index_col=0)
+    assert catalogue.shape == (96, 12)

@@ -19,12 +19,14 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     Writes the cohort's input files to OUTDIR/example (reference FASTA, Mutect2 VCFs
     with VEP annotation, FACETS segments, sample sheet) and each step's outputs to its own
     subfolder: wes/ (per-sample wes-annotate outputs, cohort.maf, cohort_summary.tsv),
-    cna/ (gene copy-number categories) and alterations/ (matrix, frequencies, oncoplot).
+    cna/ (gene copy-number categories), alterations/ (matrix, frequencies, oncoplot) and
+    signatures/ (catalogues, COSMIC exposures, association with response).
     """
     import pandas as pd
 
     from icarus_omics.commands import alterations as alterations_command
     from icarus_omics.commands import cna as cna_command
+    from icarus_omics.commands import signatures as signatures_command
     from icarus_omics.example_cohort import build_example_cohort
     from icarus_omics.example_copy_number import DEMO_MAX_FOCAL_MB
     from icarus_omics.io.cohort import REFERENCE, write_example_cohort
@@ -72,6 +74,15 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
         mutations=[wes / f"{t}.mutations.tsv" for t in tumors],
         cna=[outdir / "cna" / f"{t}.cna_genes.tsv" for t in tumors],
         genes=example / "panel.txt",
+        quiet=True,
+    )
+    signatures_command.signatures(
+        [wes / f"{t}.filtered.vcf.gz" for t in tumors],
+        outdir / "signatures",
+        fasta=example / REFERENCE,
+        exome=True,  # the study's data are exomes
+        samples=sheet,
+        threads=1,
         quiet=True,
     )
     passed = sum(r[4] for r in rows)

@@ -80,6 +80,7 @@ def signatures(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     samples: Samples = None,
     group: Annotated[str, typer.Option(help="Group column of --samples.")] = "response",
+    spectra: Annotated[bool, typer.Option(help="Plot each sample's spectrum (spectra/).")] = True,
     threads: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 2,
     quiet: Quiet = False,
 ) -> None:
@@ -126,14 +127,9 @@ def signatures(
             write_tsv(
                 _association(samples, group, fit.exposures, relative), stage.path("association.tsv")
             )
-        for sample in catalogue.columns:
-            rebuilt = fit.reconstructed.get(sample)
-            plots.spectrum(
-                catalogue[sample],
-                rebuilt,
-                stage.path(f"spectra/{sample}.png"),
-                f"{sample}: {int(counts[sample])} SNVs",
-            )
+        if spectra:
+            paths = {sample: stage.path(f"spectra/{sample}.png") for sample in catalogue.columns}
+            plots.spectra(catalogue, fit.reconstructed, paths)
         plots.exposure_bars(relative.fillna(0), stage.path("exposures.png"))
     kept = fit.quality["cosine_similarity"].median()
     say(

@@ -96,32 +96,41 @@ SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 SUBSTITUTION_COLOURS = ("#03bcee", "#010101", "#e32926", "#cac9c9", "#a1ce63", "#ebc6c4")
 
 
-def spectrum(observed: pd.Series, reconstructed: pd.Series | None, path: Path, title: str) -> None:
-    """96-channel SBS spectrum (bars, grouped by substitution as in COSMIC plots) with the
-    fitted reconstruction as dots."""
-    order = sorted(observed.index, key=lambda c: (c[2:5], c[0], c[-1]))
-    values = observed.loc[order].to_numpy(float)
+def spectra(catalogue: pd.DataFrame, reconstructed: pd.DataFrame, paths: dict[str, Path]) -> None:
+    """One 96-channel SBS spectrum per sample (bars grouped by substitution as in COSMIC
+    plots; the fitted reconstruction as dots when the sample was fitted). The figure is
+    laid out once and redrawn per sample, which keeps a thousand-sample cohort quick."""
+    order = sorted(catalogue.index, key=lambda c: (c[2:5], c[0], c[-1]))
     figure, ax = plt.subplots(figsize=(11, 2.8))
     colours = [SUBSTITUTION_COLOURS[SUBSTITUTIONS.index(c[2:5])] for c in order]
-    ax.bar(range(96), values, color=colours, width=0.8)
-    if reconstructed is not None:
-        ax.plot(range(96), reconstructed.loc[order].to_numpy(float), "o", color="#333333",
-                markersize=2.5, label="reconstructed")  # fmt: skip
-        ax.legend(fontsize=7, frameon=False, loc="upper right")
-    top = max(values.max(), 1.0) * 1.15
+    bars = ax.bar(range(96), [1.0] * 96, color=colours, width=0.8)
+    (dots,) = ax.plot(range(96), [0.0] * 96, "o", color="#333333", markersize=2.5,
+                      label="reconstructed")  # fmt: skip
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    band = ax.get_xaxis_transform()  # x in channels, y as a fraction of the axes' height
     for k, substitution in enumerate(SUBSTITUTIONS):
-        ax.add_patch(Rectangle((k * 16 - 0.5, top), 16, top * 0.06, color=SUBSTITUTION_COLOURS[k],
-                               clip_on=False))  # fmt: skip
-        ax.text(k * 16 + 7.5, top * 1.1, substitution, ha="center", fontsize=8)
+        ax.add_patch(Rectangle((k * 16 - 0.5, 1.02), 16, 0.07, color=SUBSTITUTION_COLOURS[k],
+                               transform=band, clip_on=False))  # fmt: skip
+        ax.text(k * 16 + 7.5, 1.12, substitution, ha="center", fontsize=8, transform=band)
     ax.set_xticks(range(96), [f"{c[0]}{c[2]}{c[-1]}" for c in order], rotation=90, fontsize=4.5)
     ax.set_xlim(-0.8, 95.8)
-    ax.set_ylim(0, top)
     ax.set_ylabel("SNVs", fontsize=8)
-    ax.set_title(title, fontsize=9, pad=16)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
+    title = ax.set_title(" ", fontsize=9, pad=30)
     figure.tight_layout()
-    figure.savefig(path, dpi=150, format="png")
+    for sample, path in paths.items():
+        values = catalogue.loc[order, sample].to_numpy(float)
+        top = max(values.max(), 1.0) * 1.15
+        for bar, value in zip(bars, values, strict=True):
+            bar.set_height(value)
+        fitted = sample in reconstructed.columns
+        dots.set_ydata(
+            reconstructed.loc[order, sample].to_numpy(float) if fitted else [float("nan")] * 96
+        )
+        ax.set_ylim(0, top)
+        title.set_text(f"{sample}: {int(values.sum())} SNVs" + ("" if fitted else " (not fitted)"))
+        figure.savefig(path, dpi=110, format="png")
     plt.close(figure)
 
 

@@ -1,0 +1,529 @@
+"""Fit mutational signatures to 96-channel SBS catalogues (SPEC section 4).
+
+Every fit takes a catalogue (channel rows, like ``A[C>T]G``, x sample columns, mutation
+counts) and a signature matrix (the same channel rows x signature columns, each column a
+probability distribution summing to 1), and returns a :class:`FitResult`.
+
+- :func:`fit_nnls` - non-negative least squares per sample, MutationalPatterns
+  ``fit_to_signatures``.
+- :func:`fit_strict` - MutationalPatterns ``fit_to_signatures_strict`` (backwards or
+  best-subset signature selection).
+- :func:`fit_sparse` - the study's method: NNLS, then the SigProfiler single-sample sparsity
+  step (Pich et al., Nat Genet 2019;51:1732).
+- :func:`bootstrap` - resample each sample's mutations and refit, for confidence intervals.
+
+One solver underlies all of them: Lawson-Hanson NNLS (``scipy.optimize.nnls``). It equals
+MutationalPatterns 3.8.1, whose ``fit_to_signatures`` calls ``pracma::lsqnonneg`` (the same
+Lawson-Hanson active-set algorithm), to ~1e-12 on the package's own example data.
+
+A useful fact for reading the selection rules: an NNLS fit ``p`` of ``y`` is orthogonal to its
+residual (KKT), so ``cosine(y, p) = sqrt(1 - rss / |y|^2)``. Dropping a signature and refitting
+can only raise the residual, so it can only lower the cosine similarity.
+
+Samples with no mutations get zero exposures, no kept signatures and a NaN cosine similarity
+(the cosine of a zero vector is undefined). Filtering samples by mutation count (the study's
+50 SNVs) is the caller's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+
+from icarus_omics.errors import IcarusError
+from icarus_omics.parallel import parallel_map
+
+QUALITY_COLUMNS = ("n_snvs", "cosine_similarity", "rss", "signatures_kept")
+BOOTSTRAP_COLUMNS = ("sample", "signature", "exposure", "ci_low", "ci_high", "kept_fraction")
+DEFAULT_MAX_DELTA = 0.004  # MutationalPatterns 3.8.1 fit_to_signatures_strict default
+DEFAULT_MAX_COSINE_DROP = 0.01  # SigProfiler removeAllSingleSignatures (Pich et al. 2019)
+SUM_TOLERANCE = 1e-3  # COSMIC columns sum to 1 within 1e-6; counts or percentages miss by far
+MAX_BEST_SUBSET = 15  # 2**15 refits per sample; MutationalPatterns advises at most 10-15
+CHUNKS_PER_PROCESS = 4  # samples are split into this many chunks per worker process
+NNLS_MAX_ITERATIONS = 30  # per signature: headroom over scipy's 3, past which it raises
+Method = Literal["nnls", "strict", "strict_best_subset", "sparse"]
+Selection = Literal["backwards", "best_subset"]
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Exposures, reconstruction and per-sample fit quality of one signature fit."""
+
+    exposures: pd.DataFrame  # samples x signatures, mutations attributed (>= 0)
+    reconstructed: pd.DataFrame  # channels x samples: signatures @ exposures
+    quality: pd.DataFrame  # index sample; QUALITY_COLUMNS
+
+
+def cosine(a: Array, b: Array) -> Array:
+    """Cosine similarity of each column of ``a`` with the same column of ``b``.
+
+    1-D inputs count as one column. Returns one value per column, NaN where either column
+    is all zero.
+    """
+    a = np.asarray(a, dtype=float).reshape(len(a), -1)
+    b = np.asarray(b, dtype=float).reshape(len(b), -1)
+    dot = (a * b).sum(axis=0)
+    norms = np.sqrt((a * a).sum(axis=0)) * np.sqrt((b * b).sum(axis=0))
+    return np.divide(dot, norms, out=np.full(dot.shape, np.nan), where=norms > 0)
+
+
+def fit_nnls(catalogue: pd.DataFrame, signatures: pd.DataFrame, processes: int = 1) -> FitResult:
+    """Fit every signature to every sample by non-negative least squares.
+
+    Equals MutationalPatterns ``fit_to_signatures(mut_matrix, signatures)``: per sample,
+    the exposures ``x >= 0`` minimising ``|catalogue - signatures @ x|``. Exposures are in
+    mutations (they sum to about the sample's count, as signatures sum to 1).
+    """
+    counts, profiles = _prepare(catalogue, signatures)
+    exposures = _run(counts, profiles, _solve, {}, processes)
+    return _result(catalogue, signatures, counts, profiles, exposures)
+
+
+def fit_strict(
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    max_delta: float = DEFAULT_MAX_DELTA,
+    method: Selection = "backwards",
+    processes: int = 1,
+) -> FitResult:
+    """Fit signatures, then drop those the fit does without, as MutationalPatterns does.
+
+    Mirrors ``fit_to_signatures_strict`` of MutationalPatterns 3.8.1
+    (R/fit_to_signatures_strict.R and its per-sample helpers, read from
+    Bioconductor's git mirror bioc/MutationalPatterns):
+
+    ``backwards`` (``.strict_refit_backwards_selection_sample``): first an NNLS fit of the
+    whole cohort; signatures with zero exposure in every sample are set aside for good (so a
+    sample's result depends on the cohort, as in R). Per sample, fit the remaining
+    signatures, then repeatedly remove the signature with the *lowest exposure* (ties: the
+    first in column order, as R's ``order``), refit, and compare the cosine similarity of
+    observed and reconstructed profiles with the previous step's (not the first fit's);
+    accept while the loss is ``<= max_delta``, stop at the first larger loss or at one
+    signature. A zero-exposure signature is removed without refitting: the fit is unchanged
+    (it still meets the optimality conditions), so R's refit gives a loss of 0 too. A NaN
+    similarity counts as 0, as in R.
+
+    ``best_subset`` (``.strict_refit_best_subset_selection_sample``): from all signatures
+    (no cohort filter, as in R), for n = k-1 down to 1 take the n-signature subset with the
+    highest cosine similarity (subsets in ``combn`` order, first maximum wins); accept while
+    the loss from the previous size is ``<= max_delta``. Limited to MAX_BEST_SUBSET
+    signatures, as its cost doubles with each signature.
+    """
+    if max_delta < 0:
+        raise IcarusError(f"max_delta must be 0 or more, not {max_delta}")
+    counts, profiles = _prepare(catalogue, signatures)
+    if method == "best_subset":
+        if profiles.shape[1] > MAX_BEST_SUBSET:
+            raise IcarusError(
+                f"best-subset selection needs {MAX_BEST_SUBSET} signatures or fewer, not "
+                f"{profiles.shape[1]}; use backwards selection or a shorter list"
+            )
+        options: dict[str, Any] = {"max_delta": max_delta}
+        exposures = _run(counts, profiles, _best_subset_sample, options, processes)
+    elif method == "backwards":
+        first = _run(counts, profiles, _solve, {}, processes)
+        options = {"max_delta": max_delta, "present": np.flatnonzero(first.sum(axis=1) != 0)}
+        exposures = _run(counts, profiles, _backwards_sample, options, processes)
+    else:
+        raise IcarusError(f"unknown selection method {method!r}; use backwards or best_subset")
+    return _result(catalogue, signatures, counts, profiles, exposures)
+
+
+def fit_sparse(
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    max_cosine_drop: float = DEFAULT_MAX_COSINE_DROP,
+    processes: int = 1,
+) -> FitResult:
+    """Fit signatures by NNLS, then remove signatures one by one while the fit holds.
+
+    The study's two steps (SPEC section 4): an NNLS assignment as in MutationalPatterns, then
+    the SigProfiler single-sample sparsity step of Pich et al. 2019, as written in its Julia
+    code (ypradat/sigprofilerjulia, src/removeAllSingleSignatures.jl, removeOneSig.jl,
+    evalSingleSample.jl). Per sample:
+
+    1. NNLS against all signatures; the active set is the non-zero exposures, and the first
+       cosine similarity is that of this fit.
+    2. For each active signature, refit the other active ones without it; score each
+       candidate by the harmonic mean of ``1 - cosine`` and the relative reconstruction error
+       ``|y - fit| / |y|`` (``removeOneSig``); take the lowest score (ties: first in column
+       order, as Julia's ``argmin``).
+    3. Accept it if the cosine similarity is still less than ``max_cosine_drop`` below the
+       *first* fit's (``accr_first - accr_temp < 0.01``); the new active set is the non-zero
+       exposures of that refit. Repeat from 2 until a removal is refused or one signature is
+       left.
+
+    Deviations, each for a reason: refits are NNLS, where the Julia code solves least squares
+    with the exposures constrained to sum to the mutation count (Ipopt) and rounds them to
+    integers; NNLS keeps this step consistent with the first one and with
+    :func:`fit_nnls`. With NNLS refits the score is a monotone function of the residual (see
+    the module docstring), so the ranking is that of the smallest loss in fit. The Python
+    port (SigProfilerAssignment ``single_sample.remove_all_single_signatures``, read at
+    AlexandrovLab/SigProfilerAssignment) ranks by relative L2 error, compares each step with
+    the previous one and never drops the background SBS1/SBS5 when decomposing de novo
+    signatures; we follow the Julia code, which the study's method describes.
+    """
+    if max_cosine_drop < 0:
+        raise IcarusError(f"max_cosine_drop must be 0 or more, not {max_cosine_drop}")
+    counts, profiles = _prepare(catalogue, signatures)
+    options = {"max_cosine_drop": max_cosine_drop}
+    exposures = _run(counts, profiles, _sparse_sample, options, processes)
+    return _result(catalogue, signatures, counts, profiles, exposures)
+
+
+def bootstrap(
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    method: Method,
+    n: int,
+    seed: int,
+    processes: int = 1,
+    **options: Any,
+) -> pd.DataFrame:
+    """Resample each sample's mutations ``n`` times and refit, for exposure intervals.
+
+    As MutationalPatterns ``fit_to_signatures_bootstrapped``: each replicate draws the
+    sample's mutation count from its own channel frequencies (multinomial). ``method`` is
+    ``nnls``, ``strict`` (backwards), ``strict_best_subset`` or ``sparse``; ``options`` go
+    to that fit (``max_delta``, ``max_cosine_drop``). Each replicate is fitted on its own, so
+    for ``strict`` the cohort filter of :func:`fit_strict` reduces to the replicate's own
+    non-zero NNLS exposures and a sample's intervals do not depend on the other samples.
+    Sample j draws from ``default_rng`` seeded by child j of ``SeedSequence(seed)``: the
+    same seed gives the same table whatever ``processes`` is.
+
+    Returns a long table, one row per sample and signature (catalogue then signature
+    order), with BOOTSTRAP_COLUMNS: ``exposure`` of the point fit (the same method on the
+    observed catalogue), ``ci_low``/``ci_high`` the 2.5th/97.5th percentiles of the
+    replicate exposures, and ``kept_fraction`` the share of replicates with exposure > 0.
+    """
+    if method not in _SAMPLE_FITS:
+        raise IcarusError(f"unknown fit method {method!r}; use one of {', '.join(_SAMPLE_FITS)}")
+    if n < 1:
+        raise IcarusError(f"bootstrap needs at least 1 replicate, not {n}")
+    options = {**_DEFAULT_OPTIONS[method], **options}
+    point = _point_fit(catalogue, signatures, method, processes, options)
+    counts, profiles = _prepare(catalogue, signatures)
+    children = np.random.SeedSequence(seed).spawn(counts.shape[1])
+    jobs = [
+        (counts[:, chunk], profiles, method, options, [children[i] for i in chunk], n)
+        for chunk in _chunks(counts.shape[1], processes)
+    ]
+    parts = list(parallel_map(_bootstrap_columns, jobs, processes))
+    summaries = np.concatenate(parts, axis=2) if parts else np.zeros((3, profiles.shape[1], 0))
+    samples, names = list(catalogue.columns), list(signatures.columns)
+    return pd.DataFrame(
+        {
+            "sample": np.repeat(samples, len(names)),
+            "signature": np.tile(names, len(samples)),
+            "exposure": point.exposures.to_numpy().ravel(),
+            "ci_low": summaries[0].T.ravel(),
+            "ci_high": summaries[1].T.ravel(),
+            "kept_fraction": summaries[2].T.ravel(),
+        },
+        columns=list(BOOTSTRAP_COLUMNS),
+    )
+
+
+def _point_fit(
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    method: Method,
+    processes: int,
+    options: dict[str, Any],
+) -> FitResult:
+    if method == "nnls":
+        return fit_nnls(catalogue, signatures, processes, **options)
+    if method == "sparse":
+        return fit_sparse(catalogue, signatures, processes=processes, **options)
+    selection: Selection = "best_subset" if method == "strict_best_subset" else "backwards"
+    return fit_strict(catalogue, signatures, method=selection, processes=processes, **options)
+
+
+def _bootstrap_columns(
+    counts: Array,
+    profiles: Array,
+    method: Method,
+    options: dict[str, Any],
+    seeds: list[np.random.SeedSequence],
+    n: int,
+) -> Array:
+    """(3, signatures, samples): 2.5th and 97.5th percentiles and kept fraction."""
+    fit = _SAMPLE_FITS[method]
+    summary = np.zeros((3, profiles.shape[1], counts.shape[1]))
+    for j, (observed, seed) in enumerate(zip(counts.T, seeds, strict=True)):
+        total = int(np.rint(observed.sum()))
+        if total == 0:
+            continue
+        draws = np.random.default_rng(seed).multinomial(total, observed / observed.sum(), n)
+        replicates = np.array([fit(draw.astype(float), profiles, **options) for draw in draws])
+        summary[:2, :, j] = np.percentile(replicates, [2.5, 97.5], axis=0)
+        summary[2, :, j] = (replicates > 0).mean(axis=0)
+    return summary
+
+
+def _prepare(catalogue: pd.DataFrame, signatures: pd.DataFrame) -> tuple[Array, Array]:
+    """Counts (channels x samples) and signatures in the catalogue's channel order, checked."""
+    channels, known = catalogue.index, signatures.index
+    if channels.has_duplicates or known.has_duplicates or set(channels) != set(known):
+        only_catalogue = [str(c) for c in channels.difference(known)][:3]
+        only_signatures = [str(c) for c in known.difference(channels)][:3]
+        raise IcarusError(
+            "catalogue and signatures must have the same channels, once each (catalogue only: "
+            f"{', '.join(only_catalogue) or '-'}; signatures only: "
+            f"{', '.join(only_signatures) or '-'}); name channels like A[C>T]G in both"
+        )
+    counts = _numbers(catalogue, "catalogue", "sample")
+    negative = np.argwhere(counts < 0)
+    if len(negative):
+        channel, sample = negative[0]
+        raise IcarusError(
+            f"catalogue: sample {catalogue.columns[sample]!r} has a negative count in channel "
+            f"{channels[channel]}; counts must be 0 or more"
+        )
+    profiles = _numbers(signatures.reindex(channels), "signatures", "signature")
+    if profiles.shape[1] == 0:
+        raise IcarusError("no signatures to fit; check the signature matrix and shortlist")
+    sums = profiles.sum(axis=0)
+    for name, total, lowest in zip(signatures.columns, sums, profiles.min(axis=0), strict=True):
+        if abs(total - 1) > SUM_TOLERANCE or lowest < 0:
+            raise IcarusError(
+                f"signature {name!r} is not a distribution over channels (sum {total:.6g}, "
+                f"smallest value {lowest:.6g}); each signature column must be >= 0 and sum to 1"
+            )
+    return counts, profiles
+
+
+def _numbers(table: pd.DataFrame, what: str, column_kind: str) -> Array:
+    try:
+        values = table.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise IcarusError(f"{what}: values must be numbers") from None
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=0))
+    if len(bad):
+        raise IcarusError(
+            f"{what}: {column_kind} {table.columns[bad[0]]!r} has missing or infinite values"
+        )
+    return values
+
+
+def _run(
+    counts: Array,
+    profiles: Array,
+    fit: Callable[..., Array],
+    options: dict[str, Any],
+    processes: int,
+) -> Array:
+    """Exposures (signatures x samples): ``fit`` on each sample, chunked over processes."""
+    jobs = [
+        (fit, counts[:, chunk], profiles, options) for chunk in _chunks(counts.shape[1], processes)
+    ]
+    if not jobs:
+        return np.zeros((profiles.shape[1], 0))
+    return np.concatenate(list(parallel_map(_fit_columns, jobs, processes)), axis=1)
+
+
+def _chunks(n_samples: int, processes: int) -> list[Array]:
+    """Sample positions in consecutive chunks: one chunk, or a few per worker process."""
+    n_chunks = processes * CHUNKS_PER_PROCESS if processes > 1 else 1
+    split = np.array_split(np.arange(n_samples), min(n_chunks, max(n_samples, 1)))
+    return [chunk for chunk in split if len(chunk)]
+
+
+def _fit_columns(
+    fit: Callable[..., Array], counts: Array, profiles: Array, options: dict[str, Any]
+) -> Array:
+    return np.column_stack([fit(observed, profiles, **options) for observed in counts.T])
+
+
+def _result(
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    counts: Array,
+    profiles: Array,
+    exposures: Array,
+) -> FitResult:
+    fitted = profiles @ exposures
+    samples = pd.Index(catalogue.columns, name="sample")
+    names = np.asarray(signatures.columns, dtype=str)
+    totals = counts.sum(axis=0)
+    quality = pd.DataFrame(
+        {
+            "n_snvs": totals.astype(np.int64) if np.all(totals == np.round(totals)) else totals,
+            "cosine_similarity": cosine(counts, fitted),
+            "rss": ((counts - fitted) ** 2).sum(axis=0),
+            "signatures_kept": [";".join(names[column > 0]) for column in exposures.T],
+        },
+        index=samples,
+    )
+    return FitResult(
+        exposures=pd.DataFrame(exposures.T, index=samples, columns=signatures.columns),
+        reconstructed=pd.DataFrame(fitted, index=catalogue.index, columns=catalogue.columns),
+        quality=quality,
+    )
+
+
+# ---- per-sample fits: observed counts (channels,) and profiles -> exposures (signatures,)
+
+
+def _solve(observed: Array, profiles: Array) -> Array:
+    """Lawson-Hanson NNLS exposures; none when there is nothing to fit."""
+    if profiles.shape[1] == 0:
+        return np.zeros(0)
+    return nnls(profiles, observed, maxiter=NNLS_MAX_ITERATIONS * profiles.shape[1])[0]
+
+
+def _similarity(observed: Array, fitted: Array) -> float:
+    """Cosine similarity, 0 when undefined (MutationalPatterns' rule for NaN)."""
+    norms = float(np.sqrt(observed @ observed) * np.sqrt(fitted @ fitted))
+    return float(observed @ fitted) / norms if norms > 0 else 0.0
+
+
+def _backwards_sample(
+    observed: Array, profiles: Array, max_delta: float, present: Array | None = None
+) -> Array:
+    """MutationalPatterns backwards selection; ``present`` is the cohort filter."""
+    exposures = np.zeros(profiles.shape[1])
+    if observed.sum() == 0:
+        return exposures
+    if present is None:
+        present = np.flatnonzero(_solve(observed, profiles))
+    kept = list(present)
+    fit = _solve(observed, profiles[:, kept])
+    similarity = _similarity(observed, profiles[:, kept] @ fit)
+    while len(kept) > 1:
+        weakest = int(np.argmin(fit))
+        trial = kept[:weakest] + kept[weakest + 1 :]
+        if fit[weakest] == 0:
+            kept, fit = trial, np.delete(fit, weakest)
+            continue
+        trial_fit = _solve(observed, profiles[:, trial])
+        trial_similarity = _similarity(observed, profiles[:, trial] @ trial_fit)
+        if similarity - trial_similarity > max_delta:
+            break
+        kept, fit, similarity = trial, trial_fit, trial_similarity
+    exposures[kept] = fit
+    return exposures
+
+
+def _best_subset_sample(observed: Array, profiles: Array, max_delta: float) -> Array:
+    """MutationalPatterns best-subset selection over all signatures."""
+    exposures = np.zeros(profiles.shape[1])
+    if observed.sum() == 0:
+        return exposures
+
+    def similarity(subset: tuple[int, ...]) -> float:
+        columns = profiles[:, list(subset)]
+        return _similarity(observed, columns @ _solve(observed, columns))
+
+    everything = range(profiles.shape[1])
+    best = tuple(everything)
+    best_similarity = similarity(best)
+    for size in range(len(best) - 1, 0, -1):
+        scored = [(similarity(subset), subset) for subset in combinations(everything, size)]
+        top = max(range(len(scored)), key=lambda i: scored[i][0])  # first maximum, as which.max
+        if best_similarity - scored[top][0] > max_delta:
+            break
+        best_similarity, best = scored[top]
+    exposures[list(best)] = _solve(observed, profiles[:, list(best)])
+    return exposures
+
+
+def _sparse_sample(observed: Array, profiles: Array, max_cosine_drop: float) -> Array:
+    """SigProfiler removeAllSingleSignatures on top of an NNLS fit (see fit_sparse)."""
+    exposures = np.zeros(profiles.shape[1])
+    if observed.sum() == 0:
+        return exposures
+    first_fit = _solve(observed, profiles)
+    active = np.flatnonzero(first_fit)
+    fit = first_fit[active]
+    first_similarity = _similarity(observed, profiles[:, active] @ fit)
+    while len(active) > 1:
+        removal = _best_removal(observed, profiles, active, fit)
+        if first_similarity - removal.similarity >= max_cosine_drop or not removal.fit.any():
+            break
+        active, fit = removal.active[removal.fit > 0], removal.fit[removal.fit > 0]
+    exposures[active] = fit
+    return exposures
+
+
+class _Removal(NamedTuple):
+    score: float
+    position: int  # in the active set
+    active: Array  # signatures left
+    fit: Array  # their NNLS exposures
+    similarity: float
+    rss: float
+
+
+def _best_removal(observed: Array, profiles: Array, active: Array, fit: Array) -> _Removal:
+    """The cheapest signature to remove from the active set, refitted without it.
+
+    Candidates score the harmonic mean of ``1 - cosine`` and the relative error (Julia
+    ``removeOneSig``); the lowest wins, ties going to the first in column order. Both terms
+    grow with the refit's residual, and the least-squares downdate ``rss + x_j^2 /
+    [(M'M)^-1]_jj`` bounds that residual from below (exactly, when the refit stays positive).
+    So candidates are refitted in order of that bound, stopping once the bound exceeds the
+    best residual found (with a margin for rounding): the same choice as refitting every
+    candidate, in a few NNLS calls instead of one per active signature.
+    """
+    squared_norm = float(observed @ observed)
+    rss = float(np.sum((observed - profiles[:, active] @ fit) ** 2))
+    bounds = _removal_bounds(profiles[:, active], fit, rss)
+    order = np.argsort(bounds, kind="stable")
+    best = _refit_without(observed, profiles, active, int(order[0]), squared_norm)
+    for position in order[1:]:
+        if bounds[position] > best.rss * (1 + 1e-6) + 1e-9 * squared_norm:
+            break
+        candidate = _refit_without(observed, profiles, active, int(position), squared_norm)
+        if (candidate.score, candidate.position) < (best.score, best.position):
+            best = candidate
+    return best
+
+
+def _refit_without(
+    observed: Array, profiles: Array, active: Array, position: int, squared_norm: float
+) -> _Removal:
+    trial = np.delete(active, position)
+    fit = _solve(observed, profiles[:, trial])
+    fitted = profiles[:, trial] @ fit
+    rss = float(np.sum((observed - fitted) ** 2))
+    similarity = _similarity(observed, fitted)
+    score = _harmonic_mean(max(1.0 - similarity, 0.0), np.sqrt(rss / squared_norm))
+    return _Removal(score, position, trial, fit, similarity, rss)
+
+
+def _removal_bounds(columns: Array, fit: Array, rss: float) -> Array:
+    """Residual after dropping each column and refitting without sign constraints; a lower
+    bound on the NNLS refit's residual (``rss`` alone where the algebra breaks down)."""
+    upper = np.linalg.qr(columns, mode="r")
+    if not np.all(np.abs(np.diag(upper)) > 0):
+        return np.full(len(fit), rss)
+    inverse = np.linalg.inv(upper)  # not scipy's solve_triangular: OpenBLAS threads it badly
+    bounds = rss + fit**2 / np.sum(inverse**2, axis=1)  # diag((M'M)^-1) = row norms of R^-1
+    return np.where(np.isfinite(bounds), bounds, rss)
+
+
+def _harmonic_mean(a: float, b: float) -> float:
+    """StatsBase ``harmmean`` of two values >= 0: 0 when either is 0."""
+    return 2 * a * b / (a + b) if a > 0 and b > 0 else 0.0
+
+
+_DEFAULT_OPTIONS: dict[str, dict[str, float]] = {
+    "nnls": {},
+    "strict": {"max_delta": DEFAULT_MAX_DELTA},
+    "strict_best_subset": {"max_delta": DEFAULT_MAX_DELTA},
+    "sparse": {"max_cosine_drop": DEFAULT_MAX_COSINE_DROP},
+}
+_SAMPLE_FITS: dict[str, Callable[..., Array]] = {
+    "nnls": _solve,
+    "strict": _backwards_sample,
+    "strict_best_subset": _best_subset_sample,
+    "sparse": _sparse_sample,
+}
