@@ -11,7 +11,7 @@ from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.alterations import read_alterations
 from icarus_omics.io.files import staged_outputs
-from icarus_omics.io.tables import read_gene_list, read_tsv, write_tsv
+from icarus_omics.io.tables import read_gene_list, read_sample_table, write_tsv
 
 if TYPE_CHECKING:  # pandas, scipy and matplotlib load only when the command runs
     import pandas as pd
@@ -67,10 +67,7 @@ def alterations(
     from icarus_omics import alterations as lib
     from icarus_omics.io.plots import oncoplot
 
-    sheet = read_tsv(samples, what="sample table")
-    id_column = "tumor_sample" if "tumor_sample" in sheet.columns else "sample"
-    if id_column not in sheet.columns:
-        raise IcarusError(f"{samples}: needs a 'sample' or 'tumor_sample' column")
+    sheet, id_column = read_sample_table(samples)
     groups = lib.response_groups(sheet, id_column, group, group_a, group_b)
     events = lib.alteration_events(_tables(mutations or [], all_events, "mutations"),
                                    _tables(cna or [], all_events, "copy_number"))  # fmt: skip

@@ -229,12 +229,9 @@ def _association(
 
     from icarus_omics.alterations import response_groups
     from icarus_omics.association import compare_groups
-    from icarus_omics.io.tables import read_tsv
+    from icarus_omics.io.tables import read_sample_table
 
-    sheet = read_tsv(path, what="sample table")
-    id_column = "tumor_sample" if "tumor_sample" in sheet.columns else "sample"
-    if id_column not in sheet.columns:
-        raise IcarusError(f"{path}: needs a 'sample' or 'tumor_sample' column")
+    sheet, id_column = read_sample_table(path)
     groups = response_groups(sheet, id_column, group)
     return pd.concat(
         [

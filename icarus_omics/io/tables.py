@@ -133,6 +133,15 @@ def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> p
     return table
 
 
+def read_sample_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """A sample table and the name of its sample column (``tumor_sample``, else ``sample``)."""
+    table = read_tsv(path, what="sample table")
+    for column in ("tumor_sample", "sample"):
+        if column in table.columns:
+            return table, column
+    raise IcarusError(f"{path}: needs a 'sample' or 'tumor_sample' column")
+
+
 def read_gene_list(path: Path) -> list[str]:
     """Gene symbols from a panel file: one per line, or the first column of a TSV.
 
