@@ -12,9 +12,10 @@ probability distribution summing to 1), and returns a :class:`FitResult`.
   step (Pich et al., Nat Genet 2019;51:1732).
 - :func:`bootstrap` - resample each sample's mutations and refit, for confidence intervals.
 
-One solver underlies all of them: Lawson-Hanson NNLS (``scipy.optimize.nnls``). It equals
-MutationalPatterns 3.8.1, whose ``fit_to_signatures`` calls ``pracma::lsqnonneg`` (the same
-Lawson-Hanson active-set algorithm), to ~1e-12 on the package's own example data.
+One solver underlies all of them: Lawson-Hanson NNLS (``scipy.optimize.nnls``).
+MutationalPatterns 3.8.1's ``fit_to_signatures`` calls ``pracma::lsqnonneg``, the same
+active-set algorithm; exposures agree to ~1e-12 on the package's example data, and the strict
+fit agrees to ~1e-11 with R on 1,000 simulated tumours against 21 and 78 signatures.
 
 A useful fact for reading the selection rules: an NNLS fit ``p`` of ``y`` is orthogonal to its
 residual (KKT), so ``cosine(y, p) = sqrt(1 - rss / |y|^2)``. Dropping a signature and refitting
@@ -158,7 +159,8 @@ def fit_sparse(
     3. Accept it if the cosine similarity is still less than ``max_cosine_drop`` below the
        *first* fit's (``accr_first - accr_temp < 0.01``); the new active set is the non-zero
        exposures of that refit. Repeat from 2 until a removal is refused or one signature is
-       left.
+       left. (Candidates are searched in order of a residual bound, see ``_best_removal``:
+       the same choice as refitting every one, about 4x faster.)
 
     Deviations, each for a reason: refits are NNLS, where the Julia code solves least squares
     with the exposures constrained to sum to the mutation count (Ipopt) and rounds them to
