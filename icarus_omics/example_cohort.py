@@ -5,6 +5,7 @@ chromosome that carries one of 20 breast-cancer genes), gene models, one Mutect2
 FilterMutectCalls + VEP VCF per tumour, a sample sheet with response, and a truth table that
 says what each ALT allele is, which process made it and whether the default post-filter keeps
 it. Responders carry more APOBEC (TCW) mutations, echoing the study's SBS2-response association.
+The VCF text itself is written by :mod:`icarus_omics.example_vcf`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ import pandas as pd
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.example_annotation import (
-    CSQ_FIELDS,
     Effect,
     Gene,
     annotate,
     codon_effect,
-    csq_entries,
     indel_effect,
     on_genome,
     short_hgvsp,
 )
+from icarus_omics.example_vcf import Allele, Record, info_field, sample_field, vcf_text
 
 # fmt: off
 GENE_COLUMNS = ("gene", "chrom", "start", "end", "strand", "gene_id", "canonical_transcript",
@@ -90,50 +90,6 @@ FAIL_FILTERS = {"weak_evidence": 0.3, "germline": 0.1, "panel_of_normals": 0.1, 
                 "normal_artifact": 0.07, "clustered_events": 0.07, "strand_bias": 0.07,
                 "contamination": 0.05, "slippage": 0.04, "base_qual": 0.03, "map_qual": 0.03,
                 "haplotype": 0.03, "position": 0.02, "fragment": 0.02}
-
-FILTER_DESCRIPTIONS = {
-    "PASS": "All filters passed", "base_qual": "alt median base quality",
-    "clustered_events": "Clustered events observed in the tumor", "contamination": "contamination",
-    "duplicate": "evidence for alt allele is overrepresented by apparent duplicates",
-    "fragment": "abs(ref - alt) median fragment length",
-    "germline": "Evidence indicates this site is germline, not somatic",
-    "haplotype": "Variant near filtered variant on same haplotype.",
-    "low_allele_frac": "Allele fraction is below specified threshold",
-    "map_qual": "ref - alt median mapping quality",
-    "multiallelic": "Site filtered because too many alt alleles pass tumor LOD",
-    "n_ratio": "Ratio of N to alt exceeds specified ratio", "normal_artifact": "artifact_in_normal",
-    "orientation": "orientation bias detected by the orientation bias mixture model",
-    "panel_of_normals": "Blacklisted site in panel of normals",
-    "position": "median distance of alt variants from end of reads",
-    "possible_numt": "Allele depth is below expected coverage of NuMT in autosome",
-    "slippage": "Site filtered due to contraction of short tandem repeat region",
-    "strand_bias": "Evidence for alt allele comes from one read direction only",
-    "strict_strand": "Evidence for alt allele is not represented in both directions",
-    "weak_evidence": "Mutation does not meet likelihood threshold",
-}
-FORMAT_LINES = (
-    ("AD", "R", "Integer", "Allelic depths for the ref and alt alleles in the order listed"),
-    ("AF", "A", "Float", "Allele fractions of alternate alleles in the tumor"),
-    ("DP", "1", "Integer", "Approximate read depth (reads with MQ=255 or with bad mates are "
-                           "filtered)"),
-    ("F1R2", "R", "Integer", "Count of reads in F1R2 pair orientation supporting each allele"),
-    ("F2R1", "R", "Integer", "Count of reads in F2R1 pair orientation supporting each allele"),
-    ("GT", "1", "String", "Genotype"),
-    ("SB", "4", "Integer", "Per-sample component statistics which comprise the Fisher's Exact "
-                           "Test to detect strand bias."),
-)
-INFO_LINES = (
-    ("DP", "1", "Integer", "Approximate read depth; some reads may have been filtered"),
-    ("ECNT", "1", "Integer", "Number of events in this haplotype"),
-    ("GERMQ", "1", "Integer", "Phred-scaled quality that alt alleles are not germline variants"),
-    ("NLOD", "A", "Float", "Normal log 10 likelihood ratio of diploid het or hom alt genotypes"),
-    ("POPAF", "A", "Float", "negative log 10 population allele frequencies of alt alleles"),
-    ("TLOD", "A", "Float", "Log 10 likelihood ratio score of variant existing versus not existing"),
-)
-VEP_LINE = ('##VEP="v110" time="2024-05-14 10:12:03" cache="/opt/vep/.vep/homo_sapiens/110_GRCh37"'
-            ' ensembl=110.1 ensembl-funcgen=110.1 ensembl-io=110.1 ensembl-variation=110.1'
-            ' assembly="GRCh37"')
-FORMAT = "GT:AD:AF:DP:F1R2:F2R1:SB"
 # fmt: on
 
 
@@ -146,28 +102,6 @@ class ExampleCohort:
     vcfs: dict[str, str]
     samples: pd.DataFrame
     truth: pd.DataFrame
-
-
-class _Allele(NamedTuple):
-    alt: str
-    variant_type: str
-    process: str
-    effects: tuple[Effect, Effect] | None  # canonical and other transcript; None if intergenic
-
-
-class _Record(NamedTuple):
-    chrom: str
-    pos: int
-    ref: str
-    alleles: tuple[_Allele, ...]
-    gene: Gene | None
-    filters: tuple[str, ...] = ()
-    tumour_ad: tuple[int, ...] = ()
-    tumour_dp: int = 0
-    normal_ad: tuple[int, ...] | None = None
-    normal_dp: int = 0
-    info: str = ""
-    fields: tuple[str, ...] = ()  # formatted sample columns, normal first
 
 
 class _Genome(NamedTuple):
@@ -212,7 +146,7 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
     truth: list[list[object]] = []
     for patient in patients:
         records = _patient_records(rng, genome, hotspots, patient)
-        vcfs[patient.tumour] = _vcf_text(reference, patient, records)
+        vcfs[patient.tumour] = vcf_text(reference, patient.tumour, patient.normal, records)
         truth += [_truth_row(patient, r, i) for r in records for i in range(len(r.alleles))]
     genes = pd.DataFrame([gene[:9] for gene in genome.genes], columns=list(GENE_COLUMNS))
     truth_table = pd.DataFrame(truth, columns=list(TRUTH_COLUMNS))
@@ -247,7 +181,7 @@ def _place_genes(rng: np.random.Generator) -> list[Gene]:
     return genes
 
 
-def _place_hotspot(rng: np.random.Generator, genome: _Genome, name: str) -> _Record:
+def _place_hotspot(rng: np.random.Generator, genome: _Genome, name: str) -> Record:
     """Place a hotspot allele once, so that all its carriers share its locus and annotation."""
     symbol, protein_pos, change = HOTSPOTS[name]
     gene = next(g for g in genome.genes if g.name == symbol)
@@ -263,8 +197,8 @@ def _place_hotspot(rng: np.random.Generator, genome: _Genome, name: str) -> _Rec
         sites = [i for i in range(gene.start, gene.end - 10) if seq[i] == ref]
         pos0, kind = sites[int(rng.integers(len(sites)))], "SNV"
         effect = codon_effect(gene, protein_pos, ref_codon.upper(), alt_codon.upper(), k)
-    allele = _Allele(alt, kind, "indel" if kind == "DEL" else "background", (effect, effect))
-    return _Record(gene.chrom, pos0 + 1, ref, (allele,), gene)
+    allele = Allele(alt, kind, "indel" if kind == "DEL" else "background", (effect, effect))
+    return Record(gene.chrom, pos0 + 1, ref, (allele,), gene)
 
 
 def _sample_sheet(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, list[_Patient]]:
@@ -298,8 +232,8 @@ def _allocate(rng: np.random.Generator, n: int, shares: dict[str, float]) -> lis
 
 
 def _patient_records(
-    rng: np.random.Generator, genome: _Genome, hotspots: dict[str, _Record], patient: _Patient
-) -> list[_Record]:
+    rng: np.random.Generator, genome: _Genome, hotspots: dict[str, Record], patient: _Patient
+) -> list[Record]:
     paired = patient.normal != ""
     used = {(hotspot.chrom, hotspot.pos - 1) for hotspot in hotspots.values()}
     records = [_with_reads(rng, hotspots[name], "good", paired) for name in patient.hotspots]
@@ -345,7 +279,7 @@ def _draw_site(
 
 def _new_record(
     rng: np.random.Generator, genome: _Genome, used: set[tuple[str, int]], kind: str, process: str
-) -> _Record:
+) -> Record:
     chrom, pos0 = _draw_site(rng, genome, process, used)
     seq = genome.sequences[chrom]
     pos = pos0 + 1
@@ -363,8 +297,8 @@ def _new_record(
         ref, alts = seq[pos0 : pos0 + size + 1], [ref]
     else:
         alts = [ref + "".join("ACGT"[i] for i in rng.integers(0, 4, size=size))]
-    alleles = tuple(_Allele(a, kind, process, annotate(rng, gene, kind, ref, a)) for a in alts)
-    return _Record(chrom, pos, ref, alleles, gene)
+    alleles = tuple(Allele(a, kind, process, annotate(rng, gene, kind, ref, a)) for a in alts)
+    return Record(chrom, pos, ref, alleles, gene)
 
 
 def _snv_alt(rng: np.random.Generator, process: str, ref: str, taken: str = "") -> str:
@@ -383,7 +317,7 @@ def _draw_filters(rng: np.random.Generator) -> tuple[str, ...]:
     return tuple(sorted(str(name) for name in chosen))
 
 
-def _with_reads(rng: np.random.Generator, record: _Record, category: str, paired: bool) -> _Record:
+def _with_reads(rng: np.random.Generator, record: Record, category: str, paired: bool) -> Record:
     """Draw read counts for the category, then format INFO and the sample columns."""
     alt, ref = _tumour_counts(rng, category, record.filters)
     tumour_ad = [ref, alt]
@@ -393,13 +327,13 @@ def _with_reads(rng: np.random.Generator, record: _Record, category: str, paired
         tumour_ad.append(max(5, second) if strong else second)
     tumour_dp = sum(tumour_ad) + int(rng.integers(0, 4))
     normal_ad, normal_dp = _normal_counts(rng, category, record.filters, len(tumour_ad) - 1)
-    fields = [_sample_field(rng, "0/0", normal_ad, normal_dp, ())] if paired else []
+    fields = [sample_field(rng, "0/0", normal_ad, normal_dp, ())] if paired else []
     genotype = "/".join(str(i) for i in range(len(tumour_ad)))
-    fields.append(_sample_field(rng, genotype, tumour_ad, tumour_dp, record.filters))
+    fields.append(sample_field(rng, genotype, tumour_ad, tumour_dp, record.filters))
     record = record._replace(tumour_ad=tuple(tumour_ad), tumour_dp=tumour_dp, fields=tuple(fields))
     if paired:
         record = record._replace(normal_ad=tuple(normal_ad), normal_dp=normal_dp)
-    return record._replace(info=_info(rng, record))
+    return record._replace(info=info_field(rng, record))
 
 
 def _tumour_counts(
@@ -438,82 +372,7 @@ def _normal_counts(
     return ad, sum(ad) + extra
 
 
-def _sample_field(
-    rng: np.random.Generator, genotype: str, ad: list[int], dp: int, filters: tuple[str, ...]
-) -> str:
-    f1r2 = [int(rng.binomial(n, 0.5)) for n in ad]
-    f2r1 = [n - f for n, f in zip(ad, f1r2, strict=True)]
-    alts = sum(ad[1:])
-    alt_forward = alts if "strand_bias" in filters else int(rng.binomial(alts, 0.5))
-    sb = [f1r2[0], f2r1[0], alt_forward, alts - alt_forward]
-    af = ",".join(f"{n / max(sum(ad), 1):.3f}" for n in ad[1:])
-    numbers = [",".join(map(str, values)) for values in (ad, f1r2, f2r1, sb)]
-    return ":".join([genotype, numbers[0], af, str(dp), *numbers[1:]])
-
-
-def _info(rng: np.random.Generator, record: _Record) -> str:
-    filters = set(record.filters)
-    is_germline = bool({"germline", "panel_of_normals"} & filters)
-    alts = record.tumour_ad[1:]
-    tlod = ",".join(f"{3.1 * n + rng.uniform(-1.5, 1.5):.2f}" for n in alts)
-    popaf = ",".join(f"{rng.uniform(0.5, 3.0) if is_germline else 6.0:.2f}" for _ in alts)
-    germq = int(rng.integers(0, 10) if is_germline else rng.integers(20, 94))
-    ecnt = int(rng.integers(2, 4)) if {"clustered_events", "haplotype"} & filters else 1
-    info = f"DP={record.tumour_dp + record.normal_dp};ECNT={ecnt};GERMQ={germq}"
-    if record.normal_ad is not None:  # tumour-only calls have no normal LOD
-        nlod = 0.301 * record.normal_ad[0] - 3.0 * max(record.normal_ad[1:])
-        info += ";NLOD=" + ",".join(f"{nlod + rng.uniform(-0.5, 0.5):.2f}" for _ in alts)
-    return f"{info};POPAF={popaf};TLOD={tlod}"
-
-
-def _vcf_text(reference: dict[str, str], patient: _Patient, records: list[_Record]) -> str:
-    lines = _vcf_header(reference, patient.tumour, patient.normal)
-    for r in records:
-        entries = (e for a in r.alleles for e in csq_entries(a.alt, a.effects, r.ref, r.gene))
-        csq = ",".join(entries)
-        alts, filters = ",".join(a.alt for a in r.alleles), ";".join(r.filters) or "PASS"
-        info = f"{r.info};CSQ={csq}"
-        lines.append("\t".join([r.chrom, str(r.pos), ".", r.ref, alts, ".", filters, info, FORMAT]))
-        lines[-1] += "".join(f"\t{field}" for field in r.fields)
-    return "\n".join(lines) + "\n"
-
-
-def _vcf_header(reference: dict[str, str], tumour: str, normal: str) -> list[str]:
-    """Header lines in GATK's order, then the two lines that VEP appends."""
-    meta = '=<ID={},Number={},Type={},Description="{}">'
-    normal_args = f" --input {normal}.bam --normal-sample {normal}" if normal else ""
-    lines = ["##fileformat=VCFv4.2"]
-    lines += [f'##FILTER=<ID={k},Description="{v}">' for k, v in FILTER_DESCRIPTIONS.items()]
-    lines += ["##FORMAT" + meta.format(*line) for line in FORMAT_LINES]
-    lines += [
-        f'##GATKCommandLine=<ID=FilterMutectCalls,CommandLine="FilterMutectCalls --variant '
-        f"{tumour}.unfiltered.vcf.gz --contamination-table {tumour}.contamination.table "
-        f'--ob-priors {tumour}.orientation.tar.gz --output {tumour}.vcf.gz",Version="4.1.8.1",'
-        f'Date="May 14, 2024 9:41:07 AM CEST">',
-        f'##GATKCommandLine=<ID=Mutect2,CommandLine="Mutect2 --input {tumour}.bam{normal_args} '
-        f'--panel-of-normals pon.vcf.gz --output {tumour}.unfiltered.vcf.gz",'
-        f'Version="4.1.8.1",Date="May 14, 2024 8:02:11 AM CEST">',
-    ]
-    lines += ["##INFO" + meta.format(*line) for line in INFO_LINES]
-    lines += ["##MutectVersion=2.2"]
-    lines += [f"##contig=<ID={chrom},length={len(seq)}>" for chrom, seq in reference.items()]
-    lines += [
-        "##filtering_status=These calls have been filtered by FilterMutectCalls to label false "
-        "positives with a list of failed filters and true positives with PASS."
-    ]
-    lines += [f"##normal_sample={normal}"] if normal else []
-    lines += ["##reference=file:///example/icarus_example.fa", "##source=FilterMutectCalls"]
-    lines += [f"##tumor_sample={tumour}", VEP_LINE]
-    lines += [
-        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
-        f'Ensembl VEP. Format: {CSQ_FIELDS}">'
-    ]
-    columns = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"]
-    columns += [normal, tumour] if normal else [tumour]
-    return [*lines, "\t".join(columns)]
-
-
-def _truth_row(patient: _Patient, record: _Record, i: int) -> list[object]:
+def _truth_row(patient: _Patient, record: Record, i: int) -> list[object]:
     allele = record.alleles[i]
     effect = allele.effects[0] if allele.effects else Effect("intergenic_variant")
     site = [patient.tumour, record.chrom, record.pos, record.ref, allele.alt, allele.variant_type]
@@ -527,7 +386,7 @@ def _truth_row(patient: _Patient, record: _Record, i: int) -> list[object]:
     return [*site, mutect_filter, _passes(record, i), *annotation, patient.apobec_share]
 
 
-def _passes(record: _Record, i: int) -> bool:
+def _passes(record: Record, i: int) -> bool:
     """Whether ALT i passes FILTER and the default thresholds, from the record's own numbers."""
     t_ref, t_alt = record.tumour_ad[0], record.tumour_ad[i + 1]
     if record.filters or record.tumour_dp < MIN_TUMOR_DEPTH or t_alt < MIN_TUMOR_ALT:

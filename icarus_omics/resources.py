@@ -9,7 +9,8 @@ copy per known resource NAME under ``$ICARUS_RESOURCES``, or else the XDG user d
     STORE/NAME/FILE.<sha256[:12]>.EXT   the data file the manifest names
 
 The manifest is written last and is the commit point: a new file is renamed into place under
-its own name first, so readers see the old install or the new one, never a mixture.
+its own name first, so readers see the old install or the new one, never a mixture. Before
+that, the resource's validator (:mod:`icarus_omics.io.resource_formats`) checks its layout.
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ import hashlib
 import importlib.resources
 import json
 import os
-import re
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from http.client import HTTPException
@@ -35,13 +34,15 @@ from urllib.parse import urlsplit
 from icarus_omics import __version__
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.files import staged_outputs
+from icarus_omics.io.resource_formats import (
+    Validator,
+    require_columns,
+    require_gene_sets,
+    validate_pam50,
+)
 
 DOWNLOAD_TIMEOUT = 60.0  # seconds without data before a download is abandoned
 MANIFEST = "manifest.json"
-PAM50_SUBTYPES = ("LumA", "LumB", "Her2", "Basal", "Normal")
-PAM50_ROWS = (40, 60)  # 50 genes; published centroid tables drop or add one or two
-
-Validator = Callable[[Path, str], None]
 
 
 @dataclass(frozen=True)
@@ -71,114 +72,7 @@ class Manifest:
     file: str  # data file name inside STORE/NAME
 
 
-# ---------------------------------------------------------------- validators
-
-
-def _text_lines(path: Path, label: str) -> Iterator[str]:
-    """Lines without line ends; refuses binary files. Bytes are decoded leniently because
-    old OncoKB exports mix Latin-1 into UTF-8, and only the layout matters here."""
-    with open(path, "rb") as handle:
-        start = handle.read(4096)
-        if start.startswith(b"\x1f\x8b"):
-            raise IcarusError(f"{label}: is gzip-compressed; give a name ending .gz to unpack it")
-        if b"\0" in start:
-            raise IcarusError(f"{label}: is not a text file")
-        if start.lstrip()[:1] == b"<":
-            raise IcarusError(f"{label}: is an HTML or XML page, not data (a login/error page?)")
-        handle.seek(0)
-        for raw in handle:
-            yield raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
-
-
-def _header(path: Path, label: str, what: str) -> list[str]:
-    """The tab-separated header (first line not starting with #), after checking that a data
-    row follows it."""
-    lines = (line for line in _text_lines(path, label) if line and not line.startswith("#"))
-    header = next(lines, None)
-    if header is None:
-        raise IcarusError(f"{label}: is empty; expected {what}")
-    if next(lines, None) is None:
-        raise IcarusError(f"{label}: has a header but no data rows; expected {what}")
-    return [column.strip() for column in header.split("\t")]
-
-
-def _require(path: Path, label: str, what: str, *groups: tuple[str, ...]) -> None:
-    """Each group of alternative column names must have a member in the header (any case)."""
-    header = _header(path, label, what)
-    present = {column.lower() for column in header}
-    missing = [
-        " or ".join(repr(c) for c in group)
-        for group in groups
-        if not any(c.lower() in present for c in group)
-    ]
-    if missing:
-        shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-        raise IcarusError(
-            f"{label}: not {what}: missing column {'; '.join(missing)} (header: {shown})"
-        )
-
-
-def _columns(what: str, *groups: tuple[str, ...]) -> Validator:
-    return lambda path, label: _require(path, label, what, *groups)
-
-
-def _gene_sets(prefix: str, what: str) -> Validator:
-    def validate(path: Path, label: str) -> None:
-        count = 0
-        for number, line in enumerate(_text_lines(path, label), start=1):
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if not fields[0].startswith(prefix):
-                raise IcarusError(
-                    f"{label} line {number}: gene set {fields[0][:40]!r} does not start with "
-                    f"{prefix}; expected {what}"
-                )
-            if len([gene for gene in fields[2:] if gene.strip()]) == 0:
-                raise IcarusError(
-                    f"{label} line {number}: gene set {fields[0]!r} has no genes; expected GMT "
-                    "lines NAME<TAB>URL<TAB>GENE..."
-                )
-            count += 1
-        if count == 0:
-            raise IcarusError(f"{label}: is empty; expected {what}")
-
-    return validate
-
-
-def _subtype_key(column: str) -> str:
-    key = re.sub(r"[^a-z0-9]", "", column.lower())
-    return {"luminala": "luma", "luminalb": "lumb"}.get(key, key)
-
-
-def _validate_pam50(path: Path, label: str) -> None:
-    """A gene column first, then the five subtype centroids (LumA or luminal_a, ...)."""
-    lines = [line for line in _text_lines(path, label) if line.strip()]
-    header = lines[0].split("\t") if lines else []
-    if len(lines) > 1 and len(lines[1].split("\t")) == len(header) + 1:
-        header = ["", *header]  # R's write.table leaves the row-name column unnamed and out
-    keys = [_subtype_key(column) for column in header]
-    missing = [s for s in PAM50_SUBTYPES if _subtype_key(s) not in keys[1:]]
-    if missing:
-        raise IcarusError(
-            f"{label}: not a PAM50 centroid table: missing column {', '.join(missing)} "
-            f"(expected a gene column, then {', '.join(PAM50_SUBTYPES)})"
-        )
-    rows = lines[1:]
-    if not PAM50_ROWS[0] <= len(rows) <= PAM50_ROWS[1]:
-        raise IcarusError(f"{label}: has {len(rows)} genes; a PAM50 centroid table has about 50")
-    indices = [keys.index(_subtype_key(s), 1) for s in PAM50_SUBTYPES]
-    for number, line in enumerate(rows, start=2):
-        fields = line.split("\t")
-        for index in indices:
-            value = fields[index] if index < len(fields) else ""
-            try:
-                float(value)
-            except ValueError:
-                raise IcarusError(
-                    f"{label} line {number}: {header[index]} value {value!r} is not a number"
-                ) from None
-
+# ---------------------------------------------------------------- registry
 
 ONCOKB_LICENCE = "OncoKB terms of use: academic research only; never bundled"
 CIVIC_LICENCE = "CC0 1.0 (public domain)"
@@ -192,45 +86,45 @@ RESOURCES: dict[str, ResourceSpec] = {
         ResourceSpec(
             "oncokb-variants", "OncoKB annotated variants (allAnnotatedVariants.txt)",
             ONCOKB_LICENCE, "tsv", "allAnnotatedVariants.txt",
-            _columns("an OncoKB allAnnotatedVariants file", ("Gene", "Hugo Symbol"),
-                     ("Alteration",), ("Oncogenicity",), ("Mutation Effect",)),
+            require_columns("an OncoKB allAnnotatedVariants file", ("Gene", "Hugo Symbol"),
+                            ("Alteration",), ("Oncogenicity",), ("Mutation Effect",)),
         ),
         ResourceSpec(
             "oncokb-genes", "OncoKB cancer gene list (cancerGeneList.tsv)",
             ONCOKB_LICENCE, "tsv", "cancerGeneList.tsv",
-            _columns("an OncoKB cancerGeneList file", ("Hugo Symbol",), ("Is Oncogene",),
-                     ("Is Tumor Suppressor Gene",)),
+            require_columns("an OncoKB cancerGeneList file", ("Hugo Symbol",),
+                            ("Is Oncogene",), ("Is Tumor Suppressor Gene",)),
         ),
         ResourceSpec(
             "civic-variants", "CIViC variant summaries (nightly-VariantSummaries.tsv)",
             CIVIC_LICENCE, "tsv", "VariantSummaries.tsv",
-            _columns("a CIViC VariantSummaries file", ("gene",), ("variant",)),
+            require_columns("a CIViC VariantSummaries file", ("gene",), ("variant",)),
             f"{CIVIC}/nightly-VariantSummaries.tsv",
         ),
         ResourceSpec(
             "civic-evidence", "CIViC clinical evidence (nightly-ClinicalEvidenceSummaries.tsv)",
             CIVIC_LICENCE, "tsv", "ClinicalEvidenceSummaries.tsv",
-            _columns("a CIViC ClinicalEvidenceSummaries file",
-                     ("gene", "molecular_profile", "variant"), ("evidence_level",),
-                     ("evidence_direction",), ("clinical_significance", "significance")),
+            require_columns("a CIViC ClinicalEvidenceSummaries file",
+                            ("gene", "molecular_profile", "variant"), ("evidence_level",),
+                            ("evidence_direction",), ("clinical_significance", "significance")),
             f"{CIVIC}/nightly-ClinicalEvidenceSummaries.tsv",
         ),
         ResourceSpec(
             "hallmark", "MSigDB Hallmark gene sets, human symbols (h.all GMT)",
             "CC BY 4.0 (MSigDB Hallmark)", "gmt", "h.all.symbols.gmt",
-            _gene_sets("HALLMARK_", "the MSigDB Hallmark collection (h.all...symbols.gmt)"),
+            require_gene_sets("HALLMARK_", "the MSigDB Hallmark collection (h.all...symbols.gmt)"),
             f"{MSIGDB}/2023.2.Hs/h.all.v2023.2.Hs.symbols.gmt",
         ),
         ResourceSpec(
             "kegg", "KEGG pathway gene sets, human symbols (MSigDB c2.cp.kegg GMT)",
             "KEGG and MSigDB licence restrictions; never bundled", "gmt", "kegg.symbols.gmt",
-            _gene_sets("KEGG_", "KEGG gene sets (c2.cp.kegg...symbols.gmt)"),
+            require_gene_sets("KEGG_", "KEGG gene sets (c2.cp.kegg...symbols.gmt)"),
         ),
         ResourceSpec(
             "pam50", "PAM50 subtype centroids (gene, LumA, LumB, Her2, Basal, Normal)",
             "as published (Parker et al. 2009); check your source's terms", "tsv",
             "pam50_centroids.tsv",
-            _validate_pam50,
+            validate_pam50,
         ),
     )
 }  # fmt: skip

@@ -17,9 +17,9 @@ MutationalPatterns 3.8.1's ``fit_to_signatures`` calls ``pracma::lsqnonneg``, th
 active-set algorithm; exposures agree to ~1e-12 on the package's example data, and the strict
 fit agrees to ~1e-11 with R on 1,000 simulated tumours against 21 and 78 signatures.
 
-A useful fact for reading the selection rules: an NNLS fit ``p`` of ``y`` is orthogonal to its
-residual (KKT), so ``cosine(y, p) = sqrt(1 - rss / |y|^2)``. Dropping a signature and refitting
-can only raise the residual, so it can only lower the cosine similarity.
+The per-sample selection rules (and why dropping a signature can only lower the cosine
+similarity) live in :mod:`icarus_omics.signature_selection`; this module checks the inputs,
+runs the rules over the cohort and collects the results.
 
 Samples with no mutations get zero exposures, no kept signatures and a NaN cosine similarity
 (the cosine of a zero vector is undefined). Filtering samples by mutation count (the study's
@@ -30,15 +30,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import combinations
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.parallel import parallel_map
+from icarus_omics.signature_selection import (
+    select_backwards,
+    select_best_subset,
+    select_sparse,
+    solve_nnls,
+)
 
 QUALITY_COLUMNS = ("n_snvs", "cosine_similarity", "rss", "signatures_kept")
 BOOTSTRAP_COLUMNS = ("sample", "signature", "exposure", "ci_low", "ci_high", "kept_fraction")
@@ -47,7 +51,6 @@ DEFAULT_MAX_COSINE_DROP = 0.01  # SigProfiler removeAllSingleSignatures (Pich et
 SUM_TOLERANCE = 1e-3  # COSMIC columns sum to 1 within 1e-6; counts or percentages miss by far
 MAX_BEST_SUBSET = 15  # 2**15 refits per sample; MutationalPatterns advises at most 10-15
 CHUNKS_PER_PROCESS = 4  # samples are split into this many chunks per worker process
-NNLS_MAX_ITERATIONS = 30  # per signature: headroom over scipy's 3, past which it raises
 Method = Literal["nnls", "strict", "strict_best_subset", "sparse"]
 Selection = Literal["backwards", "best_subset"]
 Array = np.ndarray
@@ -83,7 +86,7 @@ def fit_nnls(catalogue: pd.DataFrame, signatures: pd.DataFrame, processes: int =
     mutations (they sum to about the sample's count, as signatures sum to 1).
     """
     counts, profiles = _prepare(catalogue, signatures)
-    exposures = _run(counts, profiles, _solve, {}, processes)
+    exposures = _run(counts, profiles, solve_nnls, {}, processes)
     return _result(catalogue, signatures, counts, profiles, exposures)
 
 
@@ -127,11 +130,11 @@ def fit_strict(
                 f"{profiles.shape[1]}; use backwards selection or a shorter list"
             )
         options: dict[str, Any] = {"max_delta": max_delta}
-        exposures = _run(counts, profiles, _best_subset_sample, options, processes)
+        exposures = _run(counts, profiles, select_best_subset, options, processes)
     elif method == "backwards":
-        first = _run(counts, profiles, _solve, {}, processes)
+        first = _run(counts, profiles, solve_nnls, {}, processes)
         options = {"max_delta": max_delta, "present": np.flatnonzero(first.sum(axis=1) != 0)}
-        exposures = _run(counts, profiles, _backwards_sample, options, processes)
+        exposures = _run(counts, profiles, select_backwards, options, processes)
     else:
         raise IcarusError(f"unknown selection method {method!r}; use backwards or best_subset")
     return _result(catalogue, signatures, counts, profiles, exposures)
@@ -159,15 +162,17 @@ def fit_sparse(
     3. Accept it if the cosine similarity is still less than ``max_cosine_drop`` below the
        *first* fit's (``accr_first - accr_temp < 0.01``); the new active set is the non-zero
        exposures of that refit. Repeat from 2 until a removal is refused or one signature is
-       left. (Candidates are searched in order of a residual bound, see ``_best_removal``:
-       the same choice as refitting every one, about 4x faster.)
+       left. (Candidates are searched in order of a residual bound, see
+       ``signature_selection._best_removal``: the same choice as refitting every one, about 4x
+       faster.)
 
     Deviations, each for a reason: refits are NNLS, where the Julia code solves least squares
     with the exposures constrained to sum to the mutation count (Ipopt) and rounds them to
     integers; NNLS keeps this step consistent with the first one and with
     :func:`fit_nnls`. With NNLS refits the score is a monotone function of the residual (see
-    the module docstring), so the ranking is that of the smallest loss in fit. The Python
-    port (SigProfilerAssignment ``single_sample.remove_all_single_signatures``, read at
+    the docstring of :mod:`icarus_omics.signature_selection`), so the ranking is that of the
+    smallest loss in fit. The Python port (SigProfilerAssignment
+    ``single_sample.remove_all_single_signatures``, read at
     AlexandrovLab/SigProfilerAssignment) ranks by relative L2 error, compares each step with
     the previous one and never drops the background SBS1/SBS5 when decomposing de novo
     signatures; we follow the Julia code, which the study's method describes.
@@ -176,7 +181,7 @@ def fit_sparse(
         raise IcarusError(f"max_cosine_drop must be 0 or more, not {max_cosine_drop}")
     counts, profiles = _prepare(catalogue, signatures)
     options = {"max_cosine_drop": max_cosine_drop}
-    exposures = _run(counts, profiles, _sparse_sample, options, processes)
+    exposures = _run(counts, profiles, select_sparse, options, processes)
     return _result(catalogue, signatures, counts, profiles, exposures)
 
 
@@ -371,152 +376,6 @@ def _result(
     )
 
 
-# ---- per-sample fits: observed counts (channels,) and profiles -> exposures (signatures,)
-
-
-def _solve(observed: Array, profiles: Array) -> Array:
-    """Lawson-Hanson NNLS exposures; none when there is nothing to fit."""
-    if profiles.shape[1] == 0:
-        return np.zeros(0)
-    return nnls(profiles, observed, maxiter=NNLS_MAX_ITERATIONS * profiles.shape[1])[0]
-
-
-def _similarity(observed: Array, fitted: Array) -> float:
-    """Cosine similarity, 0 when undefined (MutationalPatterns' rule for NaN)."""
-    norms = float(np.sqrt(observed @ observed) * np.sqrt(fitted @ fitted))
-    return float(observed @ fitted) / norms if norms > 0 else 0.0
-
-
-def _backwards_sample(
-    observed: Array, profiles: Array, max_delta: float, present: Array | None = None
-) -> Array:
-    """MutationalPatterns backwards selection; ``present`` is the cohort filter."""
-    exposures = np.zeros(profiles.shape[1])
-    if observed.sum() == 0:
-        return exposures
-    if present is None:
-        present = np.flatnonzero(_solve(observed, profiles))
-    kept = list(present)
-    fit = _solve(observed, profiles[:, kept])
-    similarity = _similarity(observed, profiles[:, kept] @ fit)
-    while len(kept) > 1:
-        weakest = int(np.argmin(fit))
-        trial = kept[:weakest] + kept[weakest + 1 :]
-        if fit[weakest] == 0:
-            kept, fit = trial, np.delete(fit, weakest)
-            continue
-        trial_fit = _solve(observed, profiles[:, trial])
-        trial_similarity = _similarity(observed, profiles[:, trial] @ trial_fit)
-        if similarity - trial_similarity > max_delta:
-            break
-        kept, fit, similarity = trial, trial_fit, trial_similarity
-    exposures[kept] = fit
-    return exposures
-
-
-def _best_subset_sample(observed: Array, profiles: Array, max_delta: float) -> Array:
-    """MutationalPatterns best-subset selection over all signatures."""
-    exposures = np.zeros(profiles.shape[1])
-    if observed.sum() == 0:
-        return exposures
-
-    def similarity(subset: tuple[int, ...]) -> float:
-        columns = profiles[:, list(subset)]
-        return _similarity(observed, columns @ _solve(observed, columns))
-
-    everything = range(profiles.shape[1])
-    best = tuple(everything)
-    best_similarity = similarity(best)
-    for size in range(len(best) - 1, 0, -1):
-        scored = [(similarity(subset), subset) for subset in combinations(everything, size)]
-        top = max(range(len(scored)), key=lambda i: scored[i][0])  # first maximum, as which.max
-        if best_similarity - scored[top][0] > max_delta:
-            break
-        best_similarity, best = scored[top]
-    exposures[list(best)] = _solve(observed, profiles[:, list(best)])
-    return exposures
-
-
-def _sparse_sample(observed: Array, profiles: Array, max_cosine_drop: float) -> Array:
-    """SigProfiler removeAllSingleSignatures on top of an NNLS fit (see fit_sparse)."""
-    exposures = np.zeros(profiles.shape[1])
-    if observed.sum() == 0:
-        return exposures
-    first_fit = _solve(observed, profiles)
-    active = np.flatnonzero(first_fit)
-    fit = first_fit[active]
-    first_similarity = _similarity(observed, profiles[:, active] @ fit)
-    while len(active) > 1:
-        removal = _best_removal(observed, profiles, active, fit)
-        if first_similarity - removal.similarity >= max_cosine_drop or not removal.fit.any():
-            break
-        active, fit = removal.active[removal.fit > 0], removal.fit[removal.fit > 0]
-    exposures[active] = fit
-    return exposures
-
-
-class _Removal(NamedTuple):
-    score: float
-    position: int  # in the active set
-    active: Array  # signatures left
-    fit: Array  # their NNLS exposures
-    similarity: float
-    rss: float
-
-
-def _best_removal(observed: Array, profiles: Array, active: Array, fit: Array) -> _Removal:
-    """The cheapest signature to remove from the active set, refitted without it.
-
-    Candidates score the harmonic mean of ``1 - cosine`` and the relative error (Julia
-    ``removeOneSig``); the lowest wins, ties going to the first in column order. Both terms
-    grow with the refit's residual, and the least-squares downdate ``rss + x_j^2 /
-    [(M'M)^-1]_jj`` bounds that residual from below (exactly, when the refit stays positive).
-    So candidates are refitted in order of that bound, stopping once the bound exceeds the
-    best residual found (with a margin for rounding): the same choice as refitting every
-    candidate, in a few NNLS calls instead of one per active signature.
-    """
-    squared_norm = float(observed @ observed)
-    rss = float(np.sum((observed - profiles[:, active] @ fit) ** 2))
-    bounds = _removal_bounds(profiles[:, active], fit, rss)
-    order = np.argsort(bounds, kind="stable")
-    best = _refit_without(observed, profiles, active, int(order[0]), squared_norm)
-    for position in order[1:]:
-        if bounds[position] > best.rss * (1 + 1e-6) + 1e-9 * squared_norm:
-            break
-        candidate = _refit_without(observed, profiles, active, int(position), squared_norm)
-        if (candidate.score, candidate.position) < (best.score, best.position):
-            best = candidate
-    return best
-
-
-def _refit_without(
-    observed: Array, profiles: Array, active: Array, position: int, squared_norm: float
-) -> _Removal:
-    trial = np.delete(active, position)
-    fit = _solve(observed, profiles[:, trial])
-    fitted = profiles[:, trial] @ fit
-    rss = float(np.sum((observed - fitted) ** 2))
-    similarity = _similarity(observed, fitted)
-    score = _harmonic_mean(max(1.0 - similarity, 0.0), np.sqrt(rss / squared_norm))
-    return _Removal(score, position, trial, fit, similarity, rss)
-
-
-def _removal_bounds(columns: Array, fit: Array, rss: float) -> Array:
-    """Residual after dropping each column and refitting without sign constraints; a lower
-    bound on the NNLS refit's residual (``rss`` alone where the algebra breaks down)."""
-    upper = np.linalg.qr(columns, mode="r")
-    if not np.all(np.abs(np.diag(upper)) > 0):
-        return np.full(len(fit), rss)
-    inverse = np.linalg.inv(upper)  # not scipy's solve_triangular: OpenBLAS threads it badly
-    bounds = rss + fit**2 / np.sum(inverse**2, axis=1)  # diag((M'M)^-1) = row norms of R^-1
-    return np.where(np.isfinite(bounds), bounds, rss)
-
-
-def _harmonic_mean(a: float, b: float) -> float:
-    """StatsBase ``harmmean`` of two values >= 0: 0 when either is 0."""
-    return 2 * a * b / (a + b) if a > 0 and b > 0 else 0.0
-
-
 _DEFAULT_OPTIONS: dict[str, dict[str, float]] = {
     "nnls": {},
     "strict": {"max_delta": DEFAULT_MAX_DELTA},
@@ -524,8 +383,8 @@ _DEFAULT_OPTIONS: dict[str, dict[str, float]] = {
     "sparse": {"max_cosine_drop": DEFAULT_MAX_COSINE_DROP},
 }
 _SAMPLE_FITS: dict[str, Callable[..., Array]] = {
-    "nnls": _solve,
-    "strict": _backwards_sample,
-    "strict_best_subset": _best_subset_sample,
-    "sparse": _sparse_sample,
+    "nnls": solve_nnls,
+    "strict": select_backwards,
+    "strict_best_subset": select_best_subset,
+    "sparse": select_sparse,
 }
