@@ -18,8 +18,10 @@ from icarus_omics.commands import (
     alterations,
     cna,
     demo,
+    gsea,
     oncokb,
     resources,
+    rna_de,
     signatures,
     wes_annotate,
     wes_filter,
@@ -43,6 +45,8 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "oncokb": oncokb.oncokb,
     "alterations": alterations.alterations,
     "signatures": signatures.signatures,
+    "rna-de": rna_de.rna_de,
+    "gsea": gsea.gsea,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

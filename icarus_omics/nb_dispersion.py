@@ -215,7 +215,14 @@ def parametric_trend(
     for _ in range(11):
         residuals = dispersions / (coefficients[0] + coefficients[1] / means)
         good = (residuals > 1e-4) & (residuals < 15)
-        fitted, converged = _gamma_identity_glm(1.0 / means[good], dispersions[good], coefficients)
+        if good.sum() < 2:
+            return None
+        try:
+            fitted, converged = _gamma_identity_glm(
+                1.0 / means[good], dispersions[good], coefficients
+            )
+        except np.linalg.LinAlgError:
+            return None
         old, coefficients = coefficients, fitted
         if not (coefficients > 0).all():
             return None

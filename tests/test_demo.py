@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,10 @@ def test_demo_is_deterministic(
         "wes/P03_T.mutations.tsv",
         "wes/P03_T.filtered.vcf.gz",
         "example/vcf/P03_T.vcf.gz",
+        "example/rna/counts.tsv",
+        "rna/interaction/de_results.tsv",
+        "rna/responders/vst.tsv",
+        "gsea/responders_example/gsea_results.tsv",
     ):
         assert (tmp_path / name).read_bytes() == (demo_dir / name).read_bytes(), name
 
@@ -135,3 +140,54 @@ def test_demo_signatures_recover_planted_apobec(demo_dir: Path) -> None:
         assert row.median_a > row.median_b and row.pvalue < 0.05
     catalogue = pd.read_csv(demo_dir / "signatures" / "catalogue.tsv", sep="\t", index_col=0)
     assert catalogue.shape == (96, 12)
+
+
+def _de(demo_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "rna" / name / "de_results.tsv", sep="\t", index_col="gene")
+
+
+def _found(table: pd.DataFrame, genes: tuple[str, ...], sign: int) -> float:
+    hits = table.reindex(list(genes))
+    return float(((hits["padj"] < 0.05) & (np.sign(hits["log2FoldChange"]) == sign)).mean())
+
+
+def test_demo_de_recovers_planted_interferon_and_endocytosis(demo_dir: Path) -> None:
+    from icarus_omics.example_rna import ENDOCYTOSIS_GENES, INTERFERON_GENES
+
+    # interferon genes rise on treatment in responders only
+    assert _found(_de(demo_dir, "responders"), INTERFERON_GENES, +1) >= 0.75
+    assert _found(_de(demo_dir, "non_responders"), INTERFERON_GENES, +1) <= 0.10
+    assert _found(_de(demo_dir, "interaction"), INTERFERON_GENES, +1) >= 0.5
+    # the endocytosis genes fall on treatment in everyone
+    assert _found(_de(demo_dir, "overall"), ENDOCYTOSIS_GENES, -1) >= 0.75
+    assert _found(_de(demo_dir, "interaction"), ENDOCYTOSIS_GENES, -1) <= 0.10
+    # nothing was planted between drug-target groups
+    assert (_de(demo_dir, "drug_target_onT")["padj"] < 0.05).sum() <= 5
+
+
+def _gsea(demo_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "gsea" / name / "gsea_results.tsv", sep="\t", index_col="term")
+
+
+def test_demo_gsea_recovers_planted_sets(demo_dir: Path) -> None:
+    responders = _gsea(demo_dir, "responders_example")
+    ifn = responders.loc["EXAMPLE_INTERFERON_RESPONSE"]
+    assert ifn["padj"] < 0.05 and ifn["nes"] > 0 and ifn["gene_ratio"] > 0.5
+    non_responders = _gsea(demo_dir, "non_responders_example")
+    assert non_responders.loc["EXAMPLE_INTERFERON_RESPONSE", "padj"] >= 0.05
+    endocytosis = _gsea(demo_dir, "overall_example").loc["EXAMPLE_ENDOCYTOSIS"]
+    assert endocytosis["padj"] < 0.05 and endocytosis["nes"] < 0
+    nulls = responders[responders.index.str.startswith("EXAMPLE_NULL")]
+    assert (nulls["padj"] < 0.05).sum() <= 1
+
+
+def test_demo_responders_on_hallmark(
+    demo_dir: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    hallmark = shared_file("06_gene_sets/gseapy_repo/h.all.v7.0.symbols.gmt")
+    de = demo_dir / "rna" / "responders" / "de_results.tsv"
+    code, _, err = cli("gsea", de, "--genesets", hallmark, "--permutations", 2000, "-o", tmp_path)
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "gsea_results.tsv", sep="\t", index_col="term")
+    alpha = table.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE"]
+    assert alpha["padj"] < 0.05 and alpha["nes"] > 0

@@ -19,8 +19,11 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     Writes the cohort's input files to OUTDIR/example (reference FASTA, Mutect2 VCFs
     with VEP annotation, FACETS segments, sample sheet) and each step's outputs to its own
     subfolder: wes/ (per-sample wes-annotate outputs, cohort.maf, cohort_summary.tsv),
-    cna/ (gene copy-number categories), alterations/ (matrix, frequencies, oncoplot) and
-    signatures/ (catalogues, COSMIC exposures, association with response).
+    cna/ (gene copy-number categories), alterations/ (matrix, frequencies, oncoplot),
+    signatures/ (catalogues, COSMIC exposures, association with response), rna/ (paired DE
+    overall, in responders, in non-responders, the response x treatment interaction, and
+    on-treatment samples by drug target) and gsea/ (each paired result on the example gene
+    sets, and on Hallmark when it is installed).
     """
     import pandas as pd
 
@@ -85,5 +88,12 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
         threads=1,
         quiet=True,
     )
+    from icarus_omics.commands.demo_rna import run_rna_demo
+
+    comparisons = run_rna_demo(samples, example, outdir)
     passed = sum(r[4] for r in rows)
-    say(f"demo: {len(rows)} tumours, {passed:,} passing calls; outputs in {outdir}", quiet)
+    say(
+        f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(comparisons)} RNA-seq "
+        f"comparisons with GSEA; outputs in {outdir}",
+        quiet,
+    )

@@ -8,6 +8,7 @@ import pysam
 
 from icarus_omics.example_cohort import ExampleCohort
 from icarus_omics.example_copy_number import example_fits, example_segments
+from icarus_omics.example_rna import ExampleRna, write_gmt_text
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import write_tsv
 
@@ -47,3 +48,20 @@ def _write_copy_number(cohort: ExampleCohort, directory: Path) -> None:
 
 def _wrap(sequence: str, width: int = 60) -> str:
     return "".join(sequence[i : i + width] + "\n" for i in range(0, len(sequence), width))
+
+
+def write_example_rna(rna: ExampleRna, directory: Path) -> dict[str, Path]:
+    """Write ``rna/counts.tsv``, ``rna/samples.tsv``, ``rna/truth.tsv`` and the example gene
+    sets ``rna/example_gene_sets.gmt`` under ``directory``; return their paths by name."""
+    names = {
+        "counts": "rna/counts.tsv",
+        "samples": "rna/samples.tsv",
+        "truth": "rna/truth.tsv",
+        "gene_sets": "rna/example_gene_sets.gmt",
+    }
+    with staged_outputs(directory) as stage:
+        write_tsv(rna.counts.reset_index(), stage.path(names["counts"]))
+        write_tsv(rna.sheet, stage.path(names["samples"]))
+        write_tsv(rna.truth.reset_index(), stage.path(names["truth"]))
+        stage.path(names["gene_sets"]).write_text(write_gmt_text(rna.gene_sets))
+    return {key: directory / name for key, name in names.items()}

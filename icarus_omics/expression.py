@@ -1,0 +1,291 @@
+"""Differential expression of RNA-seq counts: DESeq2's model, run by pydeseq2 with the
+vectorised fits of :mod:`icarus_omics.deseq_inference`.
+
+Input is a genes x samples count matrix and a sample sheet indexed by sample. One call
+tests one contrast: a factor's test level against its reference (paired by patient when
+the patient is in the design), or, for an interaction, whether that effect differs
+between two groups. The study's gene filter drops genes "with fewer than five counts in
+any compared condition level"; :data:`FILTER_RULES` says how that sentence is read.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from icarus_omics.errors import IcarusError
+from icarus_omics.expression_design import (
+    Contrast,
+    SampleReport,
+    align_samples,
+    check_levels,
+    complete_pairs,
+    design_columns,
+    interaction_design,
+    subset,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+RESULT_COLUMNS = ("gene", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
+FilterRule = Literal["level-mean", "level-sum", "every-sample"]
+FILTER_RULES: dict[str, str] = {
+    "level-mean": "keep a gene when its mean raw count is >= MIN in every compared level",
+    "level-sum": "keep a gene when its raw counts sum to >= MIN in every compared level",
+    "every-sample": "keep a gene when every sample of every compared level has >= MIN",
+}
+VST_GENES = 1000  # DESeq2's vst(nsub = 1000): genes used to fit the transformation
+
+
+@dataclass(frozen=True)
+class DeRequest:
+    """One test. ``interaction`` (a group factor and its two levels) turns ``contrast``
+    into the treatment whose effect is compared between the groups; ``design`` is then
+    built, not read."""
+
+    contrast: Contrast
+    design: str = "~ patient + timepoint"
+    subsets: tuple[tuple[str, str], ...] = ()
+    interaction: Contrast | None = None
+    patient: str = "patient"
+    min_count: float = 5
+    filter_rule: FilterRule = "level-mean"
+    alpha: float = 0.05
+    strict_pairs: bool = False
+
+
+@dataclass(frozen=True)
+class DeInput:
+    """Counts (integers, genes x samples) and sheet after all checks, the design (a
+    formula, or a design matrix with its contrast vector), the genes the filter kept,
+    and what was removed on the way."""
+
+    counts: pd.DataFrame
+    sheet: pd.DataFrame
+    design: str | pd.DataFrame
+    contrast_vector: np.ndarray | None
+    kept: pd.Series
+    report: SampleReport
+    rounded: int
+
+
+@dataclass(frozen=True)
+class DeResult:
+    """``table`` (columns RESULT_COLUMNS, one row per tested gene, matrix order),
+    normalised counts of the tested samples, size factors, the dispersion trend
+    coefficients (a0, a1) and the dispersion prior variance."""
+
+    table: pd.DataFrame
+    normalised: pd.DataFrame
+    size_factors: pd.Series
+    trend: tuple[float, float]
+    prior_variance: float
+
+
+def integer_counts(counts: pd.DataFrame, name: str) -> tuple[pd.DataFrame, int]:
+    """Counts as int64; non-negative required. Non-integer values (tximport-style
+    estimates) are rounded, and their number returned so the caller can warn."""
+    import numpy as np
+
+    values = counts.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise IcarusError(f"{name}: counts must be finite numbers")
+    if (values < 0).any():
+        row, col = np.argwhere(values < 0)[0]
+        raise IcarusError(
+            f"{name}: negative count {values[row, col]:g} for gene {counts.index[row]} "
+            f"in sample {counts.columns[col]}; counts must be >= 0"
+        )
+    rounded = np.rint(values)
+    changed = int((rounded != values).sum())
+    return counts.__class__(rounded.astype(np.int64), counts.index, counts.columns), changed
+
+
+def prepare(counts: pd.DataFrame, sheet: pd.DataFrame, request: DeRequest, name: str) -> DeInput:
+    """Check and align counts and sheet, apply subsets, pairing and the gene filter."""
+    table, unlisted = align_samples(sheet, list(counts.columns), name)
+    selected = subset(table, request.subsets)
+    outside = len(table) - len(selected)
+    check_levels(selected, request.contrast)
+    contrast_vector = None
+    dropped: tuple[str, ...] = ()
+    if request.interaction is not None:
+        check_levels(selected, request.interaction, "--interaction")
+        selected, dropped = _pairs(selected, request)
+        design: str | pd.DataFrame
+        design, contrast_vector = interaction_design(
+            selected, request.interaction, request.contrast, request.patient
+        )
+        cells = [request.interaction.factor, request.contrast.factor]
+    else:
+        columns = design_columns(request.design)
+        missing = [c for c in columns if c not in selected.columns]
+        if missing:
+            raise IcarusError(f"--design {request.design!r}: no sheet column {', '.join(missing)}")
+        if request.contrast.factor not in columns:
+            raise IcarusError(
+                f"--contrast {request.contrast}: {request.contrast.factor} is not in --design"
+            )
+        if request.patient in columns:
+            selected, dropped = _pairs(selected, request)
+        selected = _categorical(selected, columns, request.contrast)
+        design, cells = request.design, [request.contrast.factor]
+    if len(selected) < 3:
+        raise IcarusError(f"{name}: only {len(selected)} sample(s) left to compare")
+    matrix, rounded = integer_counts(counts.loc[:, list(selected.index)], name)
+    kept = gene_filter(matrix, selected, cells, request)
+    if not kept.any():
+        rule = FILTER_RULES[request.filter_rule].replace("MIN", f"{request.min_count:g}")
+        raise IcarusError(f"{name}: no gene passes the filter ({rule})")
+    report = SampleReport(unlisted, outside, dropped)
+    return DeInput(matrix, selected, design, contrast_vector, kept, report, rounded)
+
+
+def _pairs(sheet: pd.DataFrame, request: DeRequest) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    paired, dropped = complete_pairs(sheet, request.contrast, request.patient)
+    if dropped and request.strict_pairs:
+        raise IcarusError(
+            f"patient(s) {', '.join(dropped[:5])} lack one sample at each of "
+            f"{request.contrast.test} and {request.contrast.reference}; "
+            "drop them or omit --strict-pairs"
+        )
+    if paired.empty:
+        raise IcarusError(
+            f"no patient has both {request.contrast.test} and {request.contrast.reference} samples"
+        )
+    return paired, dropped
+
+
+def _categorical(sheet: pd.DataFrame, columns: list[str], contrast: Contrast) -> pd.DataFrame:
+    """Design columns as categories (patient 7 is a label, not a number), the contrast's
+    reference level first so that its coefficient is test vs reference."""
+    import pandas as pd
+
+    sheet = sheet.copy()
+    for column in columns:
+        values = sheet[column].astype(str)
+        levels = sorted(values.unique())
+        if column == contrast.factor:
+            levels = [contrast.reference, contrast.test] + [
+                v for v in levels if v not in (contrast.reference, contrast.test)
+            ]
+        sheet[column] = pd.Categorical(values, categories=levels)
+    return sheet
+
+
+def gene_filter(
+    counts: pd.DataFrame, sheet: pd.DataFrame, factors: list[str], request: DeRequest
+) -> pd.Series:
+    """True for genes passing the study's filter in every cell of ``factors`` (the compared
+    levels: one factor, or group x treatment for an interaction); see FILTER_RULES."""
+    cells = sheet[factors].astype(str).agg(":".join, axis=1)
+    keep = None
+    for cell in sorted(cells.unique()):
+        values = counts.loc[:, cells.index[cells == cell]]
+        if request.filter_rule == "level-mean":
+            ok = values.mean(axis=1) >= request.min_count
+        elif request.filter_rule == "level-sum":
+            ok = values.sum(axis=1) >= request.min_count
+        else:
+            ok = values.min(axis=1) >= request.min_count
+        keep = ok if keep is None else keep & ok
+    assert keep is not None
+    return keep
+
+
+def run_deseq(data: DeInput, request: DeRequest, processes: int = 1) -> DeResult:
+    """Fit DESeq2's model (size factors, dispersions, Wald test, Cook's and independent
+    filtering at ``request.alpha``) on the filtered genes; results in matrix order."""
+    from pydeseq2.ds import DeseqStats
+
+    dds = _fit(data, processes)
+    contrast = (
+        data.contrast_vector
+        if data.contrast_vector is not None
+        else [request.contrast.factor, request.contrast.test, request.contrast.reference]
+    )
+    stats = DeseqStats(
+        dds, contrast=contrast, alpha=request.alpha, quiet=True, inference=dds.inference
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        stats.summary()
+    table = stats.results_df.reindex(columns=list(RESULT_COLUMNS[1:]))
+    table.insert(0, "gene", table.index.astype(str))
+    table = table.reset_index(drop=True)
+    trend = (
+        tuple(float(x) for x in dds.uns["trend_coeffs"])
+        if "trend_coeffs" in dds.uns
+        else (float("nan"),) * 2
+    )
+    import pandas as pd
+
+    normalised = pd.DataFrame(dds.layers["normed_counts"].T, dds.var_names, dds.obs_names)
+    normalised.index.name = "gene"
+    return DeResult(
+        table,
+        normalised,
+        dds.obs["size_factors"].astype(float),
+        (trend[0], trend[1]),
+        float(dds.uns["prior_disp_var"]),
+    )
+
+
+def _fit(data: DeInput, processes: int):  # type: ignore[no-untyped-def]
+    from icarus_omics.deseq_dataset import DeseqData
+    from icarus_omics.deseq_inference import VectorisedInference
+
+    counts = data.counts.loc[data.kept.to_numpy()]
+    design = data.design
+    sheet = data.sheet
+    if not isinstance(design, str):
+        sheet = sheet.loc[:, []]
+    inference = VectorisedInference(processes=processes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            dds = DeseqData(
+                counts=counts.T, metadata=sheet, design=design, quiet=True, inference=inference
+            )
+        except ValueError as error:
+            raise IcarusError(f"the design cannot be fitted: {error}") from None
+        dds.deseq2()
+    return dds
+
+
+def variance_stabilise(
+    counts: pd.DataFrame, size_factors: pd.Series, processes: int = 1
+) -> pd.DataFrame:
+    """DESeq2's ``vst(blind = TRUE)``: fit the parametric dispersion trend (intercept-only
+    design) on ``VST_GENES`` genes spread evenly over the range of mean normalised counts
+    above 5, then apply the closed-form transformation to every gene (log2-like scale)."""
+    import numpy as np
+    import pandas as pd
+
+    from icarus_omics.deseq_dataset import DeseqData
+    from icarus_omics.deseq_inference import VectorisedInference
+
+    normalised = counts.div(size_factors.to_numpy(), axis=1)
+    means = normalised.mean(axis=1)
+    eligible = np.flatnonzero(means.to_numpy() > 5)
+    if len(eligible) < 10:
+        raise IcarusError("too few expressed genes (mean normalised count > 5) to fit the VST")
+    order = eligible[np.argsort(means.to_numpy()[eligible], kind="stable")]
+    pick = order[np.round(np.linspace(0, len(order) - 1, min(VST_GENES, len(order)))).astype(int)]
+    sheet = pd.DataFrame(index=counts.columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dds = DeseqData(counts=counts.iloc[pick].T, metadata=sheet, design="~ 1", quiet=True,
+                        inference=VectorisedInference(processes=processes))  # fmt: skip
+        dds.obs["size_factors"] = size_factors.to_numpy()
+        dds.layers["normed_counts"] = dds.X / size_factors.to_numpy()[:, None]
+        dds.var["_normed_means"] = dds.layers["normed_counts"].mean(axis=0)
+        dds.fit_genewise_dispersions()
+        dds.fit_dispersion_trend()
+    a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
+    q = normalised.to_numpy()
+    vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
+    return pd.DataFrame(vst, counts.index, counts.columns)

@@ -1,0 +1,139 @@
+"""RNA-seq inputs: gene x sample count matrices, Salmon ``quant.sf`` files (summed to genes
+the way tximport does), transcript-to-gene tables and gene-id-to-symbol maps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from icarus_omics.errors import IcarusError
+from icarus_omics.io.tables import read_tsv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SALMON_COLUMNS = ("Name", "Length", "EffectiveLength", "TPM", "NumReads")
+SALMON_NAMES = ("{sample}/quant.sf", "{sample}.quant.sf", "{sample}.sf")
+
+
+class SalmonGenes(NamedTuple):
+    """Gene-level estimates from Salmon (genes x samples): ``counts`` (summed NumReads,
+    tximport's ``countsFromAbundance = "no"``) and ``tpm`` (summed TPM)."""
+
+    counts: pd.DataFrame
+    tpm: pd.DataFrame
+
+
+def _separator(path: Path) -> str:
+    return "," if path.suffix.lower() == ".csv" or path.name.lower().endswith(".csv.gz") else "\t"
+
+
+def read_count_matrix(path: Path) -> pd.DataFrame:
+    """A genes x samples table: first column gene ids, one column per sample.
+
+    Values are parsed as numbers; checking them (integers, non-negative) is the caller's
+    business, so that the same rules apply to Salmon input. Raises for duplicate gene ids
+    or sample names, an empty table and any cell that is not a number.
+    """
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None, dtype=str)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise IcarusError(f"{path}: not a readable count table ({error})") from None
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise IcarusError(f"{path}: the count table has no genes or no sample columns")
+    table.index = table.index.astype(str)
+    table.index.name = "gene"
+    table.columns = table.columns.astype(str)
+    _check_unique(table.index, path, "gene id")
+    _check_unique(table.columns, path, "sample column")
+    numbers = table.apply(pd.to_numeric, errors="coerce")
+    bad = numbers.isna() & table.notna()
+    if bad.any().any():
+        column = bad.any().idxmax()
+        gene = bad[column].idxmax()
+        raise IcarusError(
+            f"{path}: count for gene {gene} in sample {column} is not a number "
+            f"({table.at[gene, column]!r})"
+        )
+    if numbers.isna().any().any():
+        column = numbers.isna().any().idxmax()
+        raise IcarusError(f"{path}: missing count(s) in sample column {column}")
+    return numbers.astype(float)
+
+
+def _check_unique(values: pd.Index, path: Path, what: str) -> None:
+    duplicated = values[values.duplicated()]
+    if len(duplicated):
+        shown = ", ".join(map(str, duplicated.unique()[:5]))
+        raise IcarusError(f"{path}: duplicate {what}(s): {shown}; ids must be unique")
+
+
+def read_two_columns(path: Path, what: str) -> dict[str, str]:
+    """A two-column mapping (transcript -> gene, gene id -> symbol), with or without a
+    header; extra columns are ignored."""
+    table = read_tsv(path, what=what)
+    if table.shape[1] < 2:
+        raise IcarusError(f"{path}: {what} needs two tab-separated columns")
+    keys, values = table.iloc[:, 0], table.iloc[:, 1]
+    mapping = dict(zip(keys, values, strict=True))
+    header = (str(table.columns[0]), str(table.columns[1]))
+    if not header[0].lower().startswith(("transcript", "tx", "gene", "id", "ensembl", "name")):
+        mapping[header[0]] = header[1]  # no header line: the first row is data
+    if not mapping:
+        raise IcarusError(f"{path}: {what} is empty")
+    return mapping
+
+
+def find_salmon_files(directory: Path, samples: list[str]) -> dict[str, Path]:
+    """The ``quant.sf`` of each sample under ``directory`` (``SAMPLE/quant.sf``,
+    ``SAMPLE.quant.sf`` or ``SAMPLE.sf``)."""
+    found: dict[str, Path] = {}
+    for sample in samples:
+        for pattern in SALMON_NAMES:
+            candidate = directory / pattern.format(sample=sample)
+            if candidate.is_file():
+                found[sample] = candidate
+                break
+        else:
+            raise IcarusError(
+                f"{directory}: no Salmon quant.sf for sample {sample} "
+                f"(looked for {', '.join(p.format(sample=sample) for p in SALMON_NAMES)})"
+            )
+    return found
+
+
+def read_salmon(files: Mapping[str, Path], tx2gene: Mapping[str, str]) -> SalmonGenes:
+    """Sum Salmon transcript estimates to genes, as tximport (``countsFromAbundance =
+    "no"``): gene counts are summed NumReads, gene TPM summed TPM. Transcript ids are
+    matched exactly, else without a version suffix (``ENST...1``). Transcripts missing from
+    ``tx2gene`` are an error, as in tximport."""
+    import pandas as pd
+
+    counts, tpm = {}, {}
+    mapping = _versionless(tx2gene)
+    for sample, path in files.items():
+        table = read_tsv(path, SALMON_COLUMNS, what="Salmon quant.sf")
+        names = table["Name"].astype(str)
+        genes = names.map(lambda t: tx2gene.get(t) or mapping.get(t.split(".")[0]))
+        if genes.isna().any():
+            missing = names[genes.isna()]
+            raise IcarusError(
+                f"{path}: {len(missing)} transcript(s) not in the transcript-to-gene table, "
+                f"e.g. {missing.iloc[0]}; check --tx2gene matches the Salmon index"
+            )
+        values = table[["NumReads", "TPM"]].apply(pd.to_numeric, errors="coerce")
+        if values.isna().any().any():
+            raise IcarusError(f"{path}: NumReads/TPM must be numbers")
+        summed = values.groupby(genes.to_numpy()).sum()
+        counts[sample], tpm[sample] = summed["NumReads"], summed["TPM"]
+    count_table = pd.DataFrame(counts).fillna(0.0).sort_index()
+    count_table.index.name = "gene"
+    tpm_table = pd.DataFrame(tpm).fillna(0.0).loc[count_table.index]
+    return SalmonGenes(count_table, tpm_table)
+
+
+def _versionless(tx2gene: Mapping[str, str]) -> dict[str, str]:
+    return {t.split(".")[0]: g for t, g in tx2gene.items()}
