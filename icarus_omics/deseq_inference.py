@@ -34,6 +34,7 @@ class VectorisedInference(DefaultInference):
         self.processes = processes
         self.min_mu = min_mu
         self._genewise = np.empty(0)
+        self.shrink_start: np.ndarray | None = None  # MLE coefficients, to start shrinkage
 
     def _blocks(self, n_genes: int) -> list[slice]:
         return [slice(s, min(s + BLOCK, n_genes)) for s in range(0, n_genes, BLOCK)]
@@ -148,6 +149,30 @@ class VectorisedInference(DefaultInference):
         if not prior_reg:
             self._genewise = dispersion
         return dispersion, np.concatenate([r[1] for r in results])
+
+    def lfc_shrink_nbinom_glm(
+        self,
+        design_matrix: np.ndarray,
+        counts: np.ndarray,
+        size: np.ndarray,
+        offset: np.ndarray,
+        prior_no_shrink_scale: float,
+        prior_scale: float,
+        optimizer: str,
+        shrink_index: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        prior = nb_glm.ShrinkPrior(shrink_index, float(prior_scale), float(prior_no_shrink_scale))
+        if self.shrink_start is None or len(self.shrink_start) != counts.shape[1]:
+            start = np.tile(0.1 * (-1.0) ** np.arange(design_matrix.shape[1]), (counts.shape[1], 1))
+        else:
+            start = self.shrink_start
+        jobs = [
+            (design_matrix, counts[:, b].astype(float), size[b], offset, prior, start[b])
+            for b in self._blocks(counts.shape[1])
+        ]
+        parts = self._map(nb_glm.shrink_map, jobs)
+        beta, inverse, converged = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        return beta, inverse, converged
 
     def wald_test(
         self,

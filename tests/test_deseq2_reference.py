@@ -30,6 +30,10 @@ SEED = 20240611
 N_GENES, N_PATIENTS, N_RESPONDERS, N_PLANTED = 1500, 12, 7, 80
 ALPHA = 0.05
 R_TIMEOUT_S = 300
+# agreement with R required: Pearson r of log2FoldChange (the issue asks 0.99; the fits
+# reproduce DESeq2 step by step, so ~1.0 is expected) and of -log10 padj, Jaccard of the
+# padj < ALPHA sets, fraction of genes with the same padj NA pattern
+GOALS = {"r_lfc": 0.999, "r_log_padj": 0.99, "jaccard": 0.9, "same_na": 0.99}
 
 CliResult = tuple[int, str, str]
 
@@ -143,6 +147,18 @@ def deseq2_in_r() -> str:
     return rscript
 
 
+@pytest.fixture
+def show(capsys: pytest.CaptureFixture[str], pytestconfig: pytest.Config) -> Callable[[str], None]:
+    """Print figures under ``pytest -s`` (past the capture the cli fixture relies on)."""
+
+    def emit(text: str) -> None:
+        if pytestconfig.getoption("capture") == "no":
+            with capsys.disabled():
+                print(text)
+
+    return emit
+
+
 def run_ours(
     cli: Callable[..., CliResult],
     simulation: Simulation,
@@ -183,7 +199,7 @@ def test_known_answer_recovers_planted_changes(
     cli: Callable[..., CliResult],
     simulation: Simulation,
     our_runs: dict[str, tuple[pd.DataFrame, dict]],
-    capsys: pytest.CaptureFixture[str],
+    show: Callable[[str], None],
 ) -> None:
     lfc_r, lfc_nr = simulation.lfc_responders, simulation.lfc_non_responders
     responders, _ = run_ours(cli, simulation, our_runs, "paired responders")
@@ -195,9 +211,8 @@ def test_known_answer_recovers_planted_changes(
         "paired responders": discovery_figures(responders.padj, lfc_r != 0, lfc_r.abs() >= 1),
         "paired": discovery_figures(overall.padj, (lfc_r != 0) | (lfc_nr != 0), lfc_nr.abs() >= 1),
     }
-    with capsys.disabled():
-        for name, (_, _, text) in figures.items():
-            print(f"\nknown answer, {name}: {text}")
+    for name, (_, _, text) in figures.items():
+        show(f"\nknown answer, {name}: {text}")
     for name, (sensitivity, fdp, text) in figures.items():
         assert sensitivity >= 0.6, f"{name}: {text}"
         assert fdp <= 0.1, f"{name}: {text}"
@@ -249,7 +264,7 @@ def test_rna_de_matches_r_deseq2(
     simulation: Simulation,
     our_runs: dict[str, tuple[pd.DataFrame, dict]],
     deseq2_in_r: str,
-    capsys: pytest.CaptureFixture[str],
+    show: Callable[[str], None],
 ) -> None:
     # R starts in the background as soon as each of our runs is done (R's start-up is slow)
     started: dict[str, tuple[subprocess.Popen[str], Path]] = {}
@@ -281,21 +296,12 @@ def test_rna_de_matches_r_deseq2(
         theirs = pd.read_csv(folder / "r.tsv", sep="\t", index_col="gene")
         f = agreement(our_runs[name][0], theirs)
         text = (
-            f"{name}: {f['genes']} genes, r(log2FC) {f['r_lfc']:.7f} (max |diff| {f['max_lfc_diff']:.2g}), "
-            f"r(-log10 padj) {f['r_log_padj']:.7f}, "
-            f"Jaccard(padj<{ALPHA}) {f['jaccard']:.4f} ({f['called_ours']} ours, {f['called_r']} R), "
-            f"same padj NA {f['same_na']:.4f}"
+            f"{name}: {f['genes']} genes, r(log2FC) {f['r_lfc']:.7f} "
+            f"(max |diff| {f['max_lfc_diff']:.2g}), r(-log10 padj) {f['r_log_padj']:.7f}, "
+            f"Jaccard(padj<{ALPHA}) {f['jaccard']:.4f} "
+            f"({f['called_ours']} ours, {f['called_r']} R), same padj NA {f['same_na']:.4f}"
         )
-        with capsys.disabled():
-            print(f"\nvs R DESeq2, {text}\n{logs[name].strip()}")
-        if (
-            f["r_lfc"] < 0.999
-            or f["r_log_padj"] < 0.99
-            or f["jaccard"] < 0.9
-            or f["same_na"] < 0.99
-        ):
+        show(f"\nvs R DESeq2, {text}\n{logs[name].strip()}")
+        if any(f[key] < goal for key, goal in GOALS.items()):
             failures.append(text)
-    assert not failures, (
-        "rna-de differs from R DESeq2 (goal r >= 0.999, r >= 0.99, Jaccard >= 0.9, NA >= 0.99):\n"
-        + "\n".join(failures)
-    )
+    assert not failures, f"rna-de differs from R DESeq2 (goals {GOALS}):\n" + "\n".join(failures)

@@ -142,3 +142,16 @@ def test_unpaired_patient_with_strict_pairs_stops(cli, tmp_path):
     assert code == 1 and "patient(s) P03 lack one sample" in err
     code, _, err = cli("rna-de", COUNTS, tmp_path / "samples.tsv", "-o", tmp_path / "o")
     assert code == 0 and "dropped: P03" in err and "matrix sample(s) not in the sheet" in err
+
+
+def test_shrinkage_keeps_p_values_and_pulls_fold_changes_in(cli, tmp_path):
+    code, _, err = cli("rna-de", COUNTS, SAMPLES, "-o", tmp_path, "--shrink")
+    assert code == 0, err
+    shrunk = pd.read_csv(tmp_path / "de_results.tsv", sep="\t", index_col=0)
+    r = pd.read_csv(EXPECTED / "deseq2_paired.tsv", sep="\t", index_col=0)
+    np.testing.assert_allclose(shrunk["pvalue"], r["pvalue"], rtol=1e-3)
+    pulled_in = shrunk["log2FoldChange"].abs() <= r["log2FoldChange"].abs() + 1e-3
+    assert pulled_in.mean() >= 0.9, pulled_in.mean()
+    code, _, err = cli("rna-de", COUNTS, SAMPLES, "-o", tmp_path / "i", "--shrink",
+                       "--interaction", "response:R:NR")  # fmt: skip
+    assert code == 1 and "not available with --interaction" in err

@@ -61,6 +61,9 @@ def rna_de(
     strict_pairs: Annotated[
         bool, typer.Option(help="Stop, instead of dropping, on patients without a pair.")
     ] = False,
+    shrink: Annotated[
+        bool, typer.Option(help="Shrink log2 fold changes (apeGLM-style prior); p unchanged.")
+    ] = False,
     tx2gene: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="Transcript-to-gene TSV for Salmon."),
@@ -96,6 +99,7 @@ def rna_de(
         filter_rule=filter_rule.value,
         alpha=alpha,
         strict_pairs=strict_pairs,
+        shrink=shrink,
     )
     summary = run_rna_de(counts, samples, outdir, request, tx2gene, gene_map, threads, top)
     say(summary, quiet)

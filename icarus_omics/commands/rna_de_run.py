@@ -131,6 +131,7 @@ def _summary(data: DeInput, result: DeResult, request: DeRequest) -> dict[str, o
         "design": request.design if isinstance(data.design, str) else list(data.design.columns),
         "subsets": [f"{k}={v}" for k, v in request.subsets],
         "alpha": request.alpha,
+        "lfc_shrinkage": "apeGLM-style (pydeseq2 prior)" if request.shrink else "none",
         "gene_filter": FILTER_RULES[request.filter_rule].replace("MIN", f"{request.min_count:g}"),
         "samples": len(data.sheet),
         "patients_dropped_unpaired": list(data.report.unpaired_patients),
