@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from measure import run_child
 
+from icarus_omics.expression import agreement
 from icarus_omics.io.gmt import read_gmt
 
 HERE = Path(__file__).resolve().parent
@@ -87,26 +88,6 @@ def simulate(
     )
     table = pd.DataFrame(counts, index=genes, columns=list(sheet["sample"]))
     return table, sheet, pd.Series(lfc, index=genes)
-
-
-def agreement(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
-    """Pearson r of log2FoldChange and of -log10 padj (genes where both have one), Jaccard
-    of the padj < ALPHA sets, fraction of genes with the same padj NA pattern."""
-    theirs = theirs.reindex(ours.index)
-    with_lfc = ours.log2FoldChange.notna() & theirs.log2FoldChange.notna()
-    lfc = [t.log2FoldChange[with_lfc].to_numpy() for t in (ours, theirs)]
-    with_padj = ours.padj.notna() & theirs.padj.notna()
-    ranks = [-np.log10(np.maximum(t.padj[with_padj].to_numpy(), 1e-300)) for t in (ours, theirs)]
-    ours_called = set(ours.index[ours.padj < ALPHA])
-    theirs_called = set(theirs.index[theirs.padj < ALPHA])
-    union = ours_called | theirs_called
-    return {
-        "r_lfc": float(np.corrcoef(*lfc)[0, 1]),
-        "max_lfc_diff": float(np.abs(lfc[0] - lfc[1]).max()),
-        "r_log_padj": float(np.corrcoef(*ranks)[0, 1]),
-        "jaccard": len(ours_called & theirs_called) / len(union) if union else 1.0,
-        "same_na": float((ours.padj.isna() == theirs.padj.isna()).mean()),
-    }
 
 
 def known_answer(table: pd.DataFrame, lfc: pd.Series) -> str:
@@ -207,7 +188,7 @@ def main() -> None:
             ("wall s", f"{wall:.1f}", f"{r_wall:.1f}", f"{r_wall / wall:.2f}"),
             ("peak MiB", f"{peak:,}", f"{r_peak:,}", f"{r_peak / peak:.2f}"),
         ]
-        figures = agreement(ours, theirs)
+        figures = agreement(ours, theirs, ALPHA)
     print_table(rows)
     if figures is not None:
         print(

@@ -306,3 +306,33 @@ def variance_stabilise(
     q = normalised.to_numpy()
     vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
     return pd.DataFrame(vst, counts.index, counts.columns)
+
+
+def agreement(ours: pd.DataFrame, theirs: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
+    """How two DE tables (indexed by gene, DESeq2 columns) agree: Pearson r of
+    log2FoldChange and of -log10 padj (genes where both have a value), the largest LFC
+    difference, Jaccard of the padj < ``alpha`` sets, the share of genes with the same padj
+    NA pattern, and both call counts. Used to compare a run with R DESeq2's."""
+    import numpy as np
+
+    theirs = theirs.reindex(ours.index)
+    with_lfc = ours.log2FoldChange.notna() & theirs.log2FoldChange.notna()
+    lfc = [t.log2FoldChange[with_lfc].to_numpy(dtype=float) for t in (ours, theirs)]
+    with_padj = ours.padj.notna() & theirs.padj.notna()
+    ranks = [
+        -np.log10(np.maximum(t.padj[with_padj].to_numpy(dtype=float), 1e-300))
+        for t in (ours, theirs)
+    ]
+    ours_called = set(ours.index[ours.padj < alpha])
+    theirs_called = set(theirs.index[theirs.padj < alpha])
+    union = ours_called | theirs_called
+    return {
+        "genes": len(ours),
+        "r_lfc": float(np.corrcoef(lfc[0], lfc[1])[0, 1]),
+        "max_lfc_diff": float(np.abs(lfc[0] - lfc[1]).max()),
+        "r_log_padj": float(np.corrcoef(ranks[0], ranks[1])[0, 1]),
+        "jaccard": len(ours_called & theirs_called) / len(union) if union else 1.0,
+        "same_na": float((ours.padj.isna() == theirs.padj.isna()).mean()),
+        "called_ours": len(ours_called),
+        "called_r": len(theirs_called),
+    }

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import importlib.resources
 import json
 import os
@@ -33,7 +32,7 @@ from urllib.parse import urlsplit
 
 from icarus_omics import __version__
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.files import staged_outputs
+from icarus_omics.io.files import file_sha256, staged_outputs
 from icarus_omics.io.resource_formats import (
     Validator,
     require_columns,
@@ -180,16 +179,8 @@ def installed_manifest(name: str) -> Manifest | None:
         ) from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _is_intact(path: Path, manifest: Manifest) -> bool:
-    return path.is_file() and _sha256(path) == manifest.sha256
+    return path.is_file() and file_sha256(path) == manifest.sha256
 
 
 def resource_path(name: str) -> Path:
@@ -202,7 +193,7 @@ def resource_path(name: str) -> Path:
         raise IcarusError(
             f"resource {name!r}: {path} is missing; reinstall: {_install_hint(name, True)}"
         )
-    if _sha256(path) != manifest.sha256:
+    if file_sha256(path) != manifest.sha256:
         raise IcarusError(
             f"resource {name!r}: {path} has changed since it was installed (sha256 differs "
             f"from the manifest); reinstall: {_install_hint(name, True)}"
@@ -329,7 +320,7 @@ def _publish(
         download = staging.scratch() / spec.filename
         _fetch(source, download, DOWNLOAD_TIMEOUT if timeout is None else timeout)
         spec.validate(download, source)
-        sha256 = _sha256(download)
+        sha256 = file_sha256(download)
         if previous is not None and previous.sha256 == sha256:
             if _is_intact(folder / previous.file, previous) and not force:
                 return previous

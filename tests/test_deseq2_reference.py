@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from icarus_omics.expression import agreement
+
 R_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "deseq2_reference.R"
 SEED = 20240611
 N_GENES, N_PATIENTS, N_RESPONDERS, N_PLANTED = 1500, 12, 7, 80
@@ -236,29 +238,6 @@ def reference_inputs(
     return counts_path, sheet_path
 
 
-def agreement(ours: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
-    """Pearson r of log2FoldChange and of -log10 padj (where both have one), Jaccard of
-    the padj < ALPHA sets, fraction of genes with the same padj NA pattern."""
-    theirs = theirs.reindex(ours.index)
-    with_lfc = ours.log2FoldChange.notna() & theirs.log2FoldChange.notna()
-    lfc = [t.log2FoldChange[with_lfc].to_numpy() for t in (ours, theirs)]
-    with_padj = ours.padj.notna() & theirs.padj.notna()
-    ranks = [-np.log10(np.maximum(t.padj[with_padj].to_numpy(), 1e-300)) for t in (ours, theirs)]
-    ours_called = set(ours.index[ours.padj < ALPHA])
-    theirs_called = set(theirs.index[theirs.padj < ALPHA])
-    union = ours_called | theirs_called
-    return {
-        "genes": len(ours),
-        "r_lfc": float(np.corrcoef(*lfc)[0, 1]),
-        "max_lfc_diff": float(np.abs(lfc[0] - lfc[1]).max()),
-        "r_log_padj": float(np.corrcoef(*ranks)[0, 1]),
-        "jaccard": len(ours_called & theirs_called) / len(union) if union else 1.0,
-        "same_na": float((ours.padj.isna() == theirs.padj.isna()).mean()),
-        "called_ours": len(ours_called),
-        "called_r": len(theirs_called),
-    }
-
-
 def test_rna_de_matches_r_deseq2(
     cli: Callable[..., CliResult],
     simulation: Simulation,
@@ -294,7 +273,7 @@ def test_rna_de_matches_r_deseq2(
     for name, (process, folder) in started.items():
         assert process.returncode == 0, f"{name}: deseq2_reference.R failed\n{logs[name]}"
         theirs = pd.read_csv(folder / "r.tsv", sep="\t", index_col="gene")
-        f = agreement(our_runs[name][0], theirs)
+        f = agreement(our_runs[name][0], theirs, ALPHA)
         text = (
             f"{name}: {f['genes']} genes, r(log2FC) {f['r_lfc']:.7f} "
             f"(max |diff| {f['max_lfc_diff']:.2g}), r(-log10 padj) {f['r_log_padj']:.7f}, "

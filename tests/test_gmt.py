@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.gmt import file_sha256, read_gmt
+from icarus_omics.io.files import file_sha256
+from icarus_omics.io.gmt import read_gmt
 from icarus_omics.io.rankings import read_gene_map, read_ranking, write_gsea_summary
 from tests.conftest import DATA, shared_file
 

@@ -97,7 +97,7 @@ def _summary(
     source: Path,
 ) -> dict[str, object]:
     """What gsea_summary.json records: inputs, parameters and the report's counts."""
-    from icarus_omics.io.gmt import file_sha256
+    from icarus_omics.io.files import file_sha256
 
     counts = {k: v for k, v in asdict(result.report).items() if k != "skipped"}
     return {

@@ -89,3 +89,14 @@ def staged_outputs(outdir: Path) -> Iterator[Staging]:
         staging.discard()
         raise
     staging.commit()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (resource integrity; which gene-set file a run used)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

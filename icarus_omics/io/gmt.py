@@ -8,7 +8,6 @@ are unpacked on the fly.
 from __future__ import annotations
 
 import gzip
-import hashlib
 from pathlib import Path
 
 from icarus_omics.errors import IcarusError
@@ -79,12 +78,3 @@ def read_gmt(path: Path) -> dict[str, tuple[str, ...]]:
     if not gene_sets:
         raise IcarusError(f"{path}: has no gene sets; expected {LAYOUT}")
     return gene_sets
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, to record which gene-set file a run used."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
