@@ -155,3 +155,39 @@ def test_shrinkage_keeps_p_values_and_pulls_fold_changes_in(cli, tmp_path):
     code, _, err = cli("rna-de", COUNTS, SAMPLES, "-o", tmp_path / "i", "--shrink",
                        "--interaction", "response:R:NR")  # fmt: skip
     assert code == 1 and "not available with --interaction" in err
+
+
+def test_gene_map_adds_symbols(cli, tmp_path):
+    counts = pd.read_csv(COUNTS, sep="\t", index_col=0)
+    ids = {g: f"ENSG{k:011d}" for k, g in enumerate(counts.index)}
+    counts.rename(index=ids).to_csv(tmp_path / "counts.tsv", sep="\t")
+    pd.DataFrame({"gene_id": [f"{v}.7" for v in ids.values()], "symbol": list(ids)}).to_csv(
+        tmp_path / "map.tsv", sep="\t", index=False
+    )
+    code, _, err = cli("rna-de", tmp_path / "counts.tsv", SAMPLES, "-o", tmp_path / "o",
+                       "--gene-map", tmp_path / "map.tsv")  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "o" / "de_results.tsv", sep="\t")
+    assert list(table.columns[:2]) == ["gene", "symbol"]
+    assert table.set_index("symbol").loc["IFIT3", "gene"] == ids["IFIT3"]
+
+
+def test_installed_hallmark_and_kegg_find_the_study_pathways(cli, tmp_path, monkeypatch):
+    from tests.conftest import shared_file
+
+    sets = "06_gene_sets/gseapy_repo"
+    monkeypatch.setenv("ICARUS_RESOURCES", str(tmp_path / "store"))
+    for name, path in (("hallmark", f"{sets}/h.all.v7.0.symbols.gmt"),
+                       ("kegg", f"{sets}/c2.cp.kegg.v7.5.1.symbols.gmt")):  # fmt: skip
+        code, _, err = cli("resources", "install", name, "--from", shared_file(path))
+        assert code == 0, err
+    code, _, err = cli("rna-de", COUNTS, SAMPLES, "-o", tmp_path / "r", "--subset", "response=R")
+    assert code == 0, err
+    de = tmp_path / "r" / "de_results.tsv"
+    for name, term, sign in (("hallmark", "HALLMARK_INTERFERON_ALPHA_RESPONSE", 1),
+                             ("kegg", "KEGG_ENDOCYTOSIS", -1)):  # fmt: skip
+        code, _, err = cli("gsea", de, "--genesets", name, "--min-size", 10,
+                           "--permutations", 2000, "-o", tmp_path / name)  # fmt: skip
+        assert code == 0, err
+        table = pd.read_csv(tmp_path / name / "gsea_results.tsv", sep="\t", index_col="term")
+        assert table.loc[term, "padj"] < 0.05 and np.sign(table.loc[term, "nes"]) == sign, term

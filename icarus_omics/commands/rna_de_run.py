@@ -64,6 +64,7 @@ def run_rna_de(
     table = result.table
     if gene_map is not None:
         symbols = read_two_columns(gene_map, "gene map")
+        symbols.update({k.split(".")[0]: v for k, v in symbols.items()})  # ENSG...7 -> ENSG...
         table.insert(
             1,
             "symbol",
