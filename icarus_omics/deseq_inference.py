@@ -82,12 +82,9 @@ class VectorisedInference(DefaultInference):
             )
             for b in self._blocks(counts.shape[1])
         ]
-        fits = self._map(_irls_block, jobs)
-        beta = np.concatenate([f.beta for f in fits])
-        mu = np.concatenate([f.mu for f in fits], axis=1)
-        hat = np.concatenate([f.hat for f in fits], axis=1)
-        converged = np.concatenate([f.converged for f in fits])
-        for gene in np.flatnonzero(np.concatenate([f.fallback for f in fits])):
+        beta, mu, hat, fallback = _join(self._map(nb_glm.irls, jobs), axes=(0, 1, 1, 0))
+        converged = ~fallback
+        for gene in np.flatnonzero(fallback):
             beta[gene], mu[:, gene], hat[:, gene], converged[gene] = utils.irls_solver(
                 counts=counts[:, gene], size_factors=size_factors, design_matrix=design_matrix,
                 disp=disp[gene], min_mu=min_mu, beta_tol=beta_tol, min_beta=min_beta,
@@ -114,41 +111,28 @@ class VectorisedInference(DefaultInference):
                 prior_disp_var, cr_reg, prior_reg, optimizer,
             )  # fmt: skip
         mu = np.maximum(mu, self.min_mu)  # DESeq2 floors the fitted means before fitDisp
-        if prior_reg:
+        start, prior = alpha_hat, None
+        if prior_reg and prior_disp_var is not None:  # (no variance: handled above)
             # DESeq2 starts the MAP search at the gene-wise estimate unless it is far below
             # the trend; pydeseq2 hands us only the trend, so use the estimate we made
             genewise = self._genewise if len(self._genewise) == len(alpha_hat) else alpha_hat
             start = np.where(genewise > 0.1 * alpha_hat, genewise, alpha_hat)
-            jobs = [
-                (
-                    counts[:, b],
-                    mu[:, b],
-                    design_matrix,
-                    start[b],
-                    (min_disp, max_disp),
-                    np.log(alpha_hat[b]),
-                    prior_disp_var,
-                )
-                for b in self._blocks(counts.shape[1])
-            ]
-        else:
-            jobs = [
-                (
-                    counts[:, b],
-                    mu[:, b],
-                    design_matrix,
-                    alpha_hat[b],
-                    (min_disp, max_disp),
-                    None,
-                    None,
-                )
-                for b in self._blocks(counts.shape[1])
-            ]
-        results = self._map(_dispersion_block, jobs)
-        dispersion = np.concatenate([r[0] for r in results])
+            prior = nb_dispersion.DispersionPrior(np.log(alpha_hat), float(prior_disp_var))
+        jobs = [
+            (
+                counts[:, b],
+                mu[:, b],
+                design_matrix,
+                start[b],
+                (min_disp, max_disp),
+                nb_dispersion.prior_for(prior, b),
+            )
+            for b in self._blocks(counts.shape[1])
+        ]
+        dispersion, converged = _join(self._map(_dispersion_block, jobs))
         if not prior_reg:
             self._genewise = dispersion
-        return dispersion, np.concatenate([r[1] for r in results])
+        return dispersion, converged
 
     def lfc_shrink_nbinom_glm(
         self,
@@ -170,8 +154,7 @@ class VectorisedInference(DefaultInference):
             (design_matrix, counts[:, b].astype(float), size[b], offset, prior, start[b])
             for b in self._blocks(counts.shape[1])
         ]
-        parts = self._map(nb_glm.shrink_map, jobs)
-        beta, inverse, converged = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        beta, inverse, converged = _join(self._map(nb_glm.shrink_map, jobs))
         return beta, inverse, converged
 
     def wald_test(
@@ -202,23 +185,16 @@ class VectorisedInference(DefaultInference):
             )
             for b in self._blocks(mu.shape[1])
         ]
-        pvalues, stats, errors = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        pvalues, stats, errors = _join(parts)
         return pvalues, stats, errors
 
 
-def _irls_block(
-    counts: np.ndarray,
-    size_factors: np.ndarray,
-    design: np.ndarray,
-    dispersion: np.ndarray,
-    min_mu: float,
-    beta_tol: float,
-    max_beta: float,
-    max_iterations: int,
-) -> nb_glm.IrlsFit:
-    return nb_glm.irls(
-        counts, size_factors, design, dispersion, min_mu, beta_tol, max_beta, max_iterations
-    )
+def _join(parts: list[Any], axes: tuple[int, ...] | None = None) -> list[np.ndarray]:
+    """Put the per-block results back together: field k of every block, concatenated along
+    ``axes[k]`` (genes are rows of per-gene results, columns of samples x genes ones)."""
+    n_fields = len(parts[0])
+    axes = axes or (0,) * n_fields
+    return [np.concatenate([part[k] for part in parts], axis=axes[k]) for k in range(n_fields)]
 
 
 def _dispersion_block(
@@ -227,16 +203,12 @@ def _dispersion_block(
     design: np.ndarray,
     start: np.ndarray,
     bounds: tuple[float, float],
-    log_prior: np.ndarray | None,
-    prior_variance: float | None,
+    prior: nb_dispersion.DispersionPrior | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One block of genes through DESeq2's dispersion rules (estimateDispersionsGeneEst
     without a prior, estimateDispersionsMAP with one): line search from ``start``, grid
     search where it did not converge, clipped to ``bounds``."""
     min_disp, max_disp = bounds
-    prior = None
-    if log_prior is not None and prior_variance is not None:
-        prior = nb_dispersion.DispersionPrior(log_prior, float(prior_variance))
     search = nb_dispersion.line_search(
         counts, mu, design, np.log(start), prior, min_log_alpha=float(np.log(min_disp / 10))
     )
@@ -252,7 +224,7 @@ def _dispersion_block(
     if refit.any():
         idx = np.flatnonzero(refit)
         grid = nb_dispersion.grid_search(
-            counts[:, idx], mu[:, idx], design, nb_dispersion._take(prior, idx),
+            counts[:, idx], mu[:, idx], design, nb_dispersion.prior_for(prior, idx),
             max_log_alpha=float(np.log(max_disp)),
         )  # fmt: skip
         dispersion[idx] = np.exp(grid)

@@ -43,7 +43,8 @@ class LineSearch(NamedTuple):
     last_lp: np.ndarray
 
 
-def _take(prior: DispersionPrior | None, idx: np.ndarray) -> DispersionPrior | None:
+def prior_for(prior: DispersionPrior | None, idx: np.ndarray | slice) -> DispersionPrior | None:
+    """The prior of the genes ``idx`` (None stays None)."""
     return None if prior is None else DispersionPrior(prior.log_mean[idx], prior.variance)
 
 
@@ -134,7 +135,7 @@ def line_search(
         iterations[idx] += 1
         k = _clamped_step(a[idx], kappa[idx], dlp[idx])
         proposal = a[idx] + k * dlp[idx]
-        lp_new = log_posterior(proposal, counts[:, idx], mu[:, idx], design, _take(prior, idx))
+        lp_new = log_posterior(proposal, counts[:, idx], mu[:, idx], design, prior_for(prior, idx))
         ok = -lp_new <= -lp[idx] - k * ARMIJO_EPSILON * dlp[idx] ** 2
         kappa[idx] = np.where(ok, k, k / 2.0)
         take = idx[ok]
@@ -150,7 +151,7 @@ def line_search(
             continue
         lp[go_on] = lp_new[ok][~small & ~falling]
         dlp[go_on] = dlog_posterior(a[go_on], counts[:, go_on], mu[:, go_on], design,
-                                    _take(prior, go_on))  # fmt: skip
+                                    prior_for(prior, go_on))  # fmt: skip
         kappa[go_on] = np.minimum(kappa[go_on] * 1.1, kappa_0)
         fifth = go_on[accepted[go_on] % 5 == 0]
         kappa[fifth] /= 2.0

@@ -23,14 +23,18 @@ RIDGE = 1e-6  # DESeq2's lambda for unpenalised fits (fitNbinomGLMs, betaPrior =
 
 class IrlsFit(NamedTuple):
     """Result of :func:`irls`: coefficients (genes x coefficients, natural log), fitted means
-    (samples x genes, not thresholded), hat-matrix diagonals (samples x genes), whether IRLS
-    converged, and which genes need the per-gene fallback (diverged or too many iterations)."""
+    (samples x genes, not thresholded), hat-matrix diagonals (samples x genes), and which
+    genes need the per-gene fallback (diverged or too many iterations)."""
 
     beta: np.ndarray
     mu: np.ndarray
     hat: np.ndarray
-    converged: np.ndarray
     fallback: np.ndarray
+
+    @property
+    def converged(self) -> np.ndarray:
+        """Genes whose IRLS converged (all but the fallback ones)."""
+        return ~self.fallback
 
 
 def outer_products(design: np.ndarray) -> np.ndarray:
@@ -85,7 +89,6 @@ def irls(
     """
     n_genes, p = counts.shape[1], design.shape[1]
     ridge = np.eye(p) * RIDGE
-    products = outer_products(design)
     beta = _initial_beta(counts, size_factors, design)
     active = np.ones(n_genes, dtype=bool)
     fallback = np.zeros(n_genes, dtype=bool)
@@ -98,7 +101,7 @@ def irls(
         y, m, a = counts[:, idx], mu[:, idx], dispersion[idx]
         w = m / (1.0 + m * a)
         z = np.log(m / size_factors[:, None]) + (y - m) / m
-        lhs = (w.T @ products).reshape(-1, p, p) + ridge
+        lhs = information(design, w) + ridge
         new = np.linalg.solve(lhs, (design.T @ (w * z)).T[:, :, None])[:, :, 0]
         stop = (np.abs(new) > max_beta).any(axis=1) | (iteration >= max_iterations)
         fallback[idx[stop]] = True
@@ -112,7 +115,7 @@ def irls(
         active[keep[done]] = False
     hat = hat_diagonals(design, mu, dispersion)
     fitted = size_factors[:, None] * np.exp(design @ beta.T)
-    return IrlsFit(beta, fitted, hat, ~fallback, fallback)
+    return IrlsFit(beta, fitted, hat, fallback)
 
 
 def hat_diagonals(design: np.ndarray, mu: np.ndarray, dispersion: np.ndarray) -> np.ndarray:

@@ -109,7 +109,7 @@ def test_line_search_keeps_a_flat_start_as_deseq2_does():
     assert stalled.sum() > 0
     np.testing.assert_allclose(search.log_alpha[stalled], start[stalled], atol=1e-5)
     # ... and DESeq2's rule then keeps exactly the starting value for those genes
-    dispersion, _ = _dispersion_block(counts, mu, design, np.exp(start), (1e-8, 12.0), None, None)
+    dispersion, _ = _dispersion_block(counts, mu, design, np.exp(start), (1e-8, 12.0), None)
     np.testing.assert_array_equal(dispersion[stalled], 1e-8)
 
 
