@@ -25,6 +25,7 @@ from icarus_omics.io.counts import (
     read_count_matrix,
     read_salmon,
     read_two_columns,
+    versioned_lookup,
 )
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
@@ -63,13 +64,8 @@ def run_rna_de(
     result = run_deseq(data, request, threads)
     table = result.table
     if gene_map is not None:
-        symbols = read_two_columns(gene_map, "gene map")
-        symbols.update({k.split(".")[0]: v for k, v in symbols.items()})  # ENSG...7 -> ENSG...
-        table.insert(
-            1,
-            "symbol",
-            table["gene"].map(lambda g: symbols.get(g, symbols.get(g.split(".")[0], ""))),
-        )
+        symbol_of = versioned_lookup(read_two_columns(gene_map, "gene map"))
+        table.insert(1, "symbol", table["gene"].map(lambda g: symbol_of(g) or ""))
     vst = variance_stabilise(data.counts.loc[data.kept.to_numpy()], result.size_factors, threads)
     title = _title(request)
     with staged_outputs(outdir) as stage:

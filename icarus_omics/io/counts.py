@@ -3,7 +3,7 @@ the way tximport does), transcript-to-gene tables and gene-id-to-symbol maps."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -113,11 +113,11 @@ def read_salmon(files: Mapping[str, Path], tx2gene: Mapping[str, str]) -> Salmon
     import pandas as pd
 
     counts, tpm = {}, {}
-    mapping = _versionless(tx2gene)
+    gene_of = versioned_lookup(tx2gene)
     for sample, path in files.items():
         table = read_tsv(path, SALMON_COLUMNS, what="Salmon quant.sf")
         names = table["Name"].astype(str)
-        genes = names.map(lambda t: tx2gene.get(t) or mapping.get(t.split(".")[0]))
+        genes = names.map(gene_of)
         if genes.isna().any():
             missing = names[genes.isna()]
             raise IcarusError(
@@ -135,5 +135,8 @@ def read_salmon(files: Mapping[str, Path], tx2gene: Mapping[str, str]) -> Salmon
     return SalmonGenes(count_table, tpm_table)
 
 
-def _versionless(tx2gene: Mapping[str, str]) -> dict[str, str]:
-    return {t.split(".")[0]: g for t, g in tx2gene.items()}
+def versioned_lookup(mapping: Mapping[str, str]) -> Callable[[str], str | None]:
+    """Look an id up exactly, else by the part before its first dot against keys cut the
+    same way (``ENST00000456328.2`` finds ``ENST00000456328`` or ``ENST00000456328.1``)."""
+    bare = {key.split(".")[0]: value for key, value in mapping.items()}
+    return lambda key: mapping.get(key) or bare.get(key.split(".")[0])
