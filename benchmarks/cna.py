@@ -28,13 +28,12 @@ import os
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from measure import run_child
+from measure import run_child, work_dir
 
 from icarus_omics import cna
 from icarus_omics.io.segments import read_segments
@@ -146,8 +145,7 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=20_000)
     parser.add_argument("--keep", type=Path, help="keep the generated files here")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="icarus-cna-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_dir(args.keep, "cna")
     print(
         f"# cna benchmark: {os.cpu_count()} cores, {args.samples:,} samples x {args.genes:,} genes"
     )

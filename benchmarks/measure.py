@@ -1,11 +1,13 @@
-"""What the benchmark scripts share: timing a command in a child process."""
+"""What the benchmark scripts share: a scratch folder, timing a command in a child process."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 # Linux carries a parent's resident size into its child's ru_maxrss across fork and exec,
 # so a child started straight from this (large) Python process would report at least our
@@ -27,3 +29,11 @@ def run_child(command: list[str]) -> tuple[float, int]:
     reported = [line for line in error.splitlines() if line.startswith("peak_kib=")]
     peak_kib = int(reported[-1].split("=")[1]) if reported else usage.ru_maxrss
     return elapsed, peak_kib // 1024
+
+
+def work_dir(keep: Path | None, name: str) -> Path:
+    """The folder for a benchmark's files: ``keep`` (made if missing), else a new
+    temporary folder named after the benchmark (the script removes it at the end)."""
+    work = keep or Path(tempfile.mkdtemp(prefix=f"icarus-{name}-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    return work

@@ -29,13 +29,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from measure import run_child
+from measure import run_child, work_dir
 
 from icarus_omics.expression import agreement
 from icarus_omics.io.gmt import read_gmt
@@ -145,8 +144,7 @@ def main() -> None:
     parser.add_argument("--skip-r", action="store_true", help="do not run R DESeq2")
     parser.add_argument("--keep", type=Path, help="keep the generated files here")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="icarus-rna-de-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_dir(args.keep, "rna-de")
     print(
         f"# rna-de benchmark: {os.cpu_count()} cores, {args.genes:,} genes x "
         f"{2 * args.pairs} samples ({args.pairs} BL/onT pairs)"

@@ -52,7 +52,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import work_dir
 
 from icarus_omics import signatures
 
@@ -387,8 +387,7 @@ def main() -> None:
     parser.add_argument("--sigprofiler-max-samples", type=int, default=1000, help="0: all")
     parser.add_argument("--keep", type=Path, help="keep the reference tools' files here")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="icarus-signatures-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_dir(args.keep, "signatures")
     print(
         f"# signature fitting benchmark: {os.cpu_count()} cores, icarus --processes "
         f"{args.processes}; {versions()}; load average {os.getloadavg()[0]:.1f} "

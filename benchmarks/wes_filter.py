@@ -25,13 +25,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pysam
-from measure import run_child
+from measure import run_child, work_dir
 
 HEADER = """##fileformat=VCFv4.2
 ##FILTER=<ID=PASS,Description="All filters passed">
@@ -155,8 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("bcftools") is None or shutil.which("tabix") is None:
         raise SystemExit("bcftools and tabix are needed: apt-get install bcftools tabix")
-    work = args.keep or Path(tempfile.mkdtemp(prefix="icarus-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_dir(args.keep, "wes-filter")
     sizes = sorted({min(100_000, args.records), args.records})
     print(f"# wes-filter benchmark: {os.cpu_count()} cores, threads={args.threads}")
     print(
