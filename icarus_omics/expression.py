@@ -278,7 +278,8 @@ def variance_stabilise(
 ) -> pd.DataFrame:
     """DESeq2's ``vst(blind = TRUE)``: fit the parametric dispersion trend (intercept-only
     design) on ``VST_GENES`` genes spread evenly over the range of mean normalised counts
-    above 5, then apply the closed-form transformation to every gene (log2-like scale)."""
+    above 5, then apply the closed-form transformation to every gene (log2-like scale).
+    Where the parametric fit fails, the mean dispersion and its transformation are used."""
     import numpy as np
     import pandas as pd
 
@@ -302,9 +303,13 @@ def variance_stabilise(
         dds.var["_normed_means"] = dds.layers["normed_counts"].mean(axis=0)
         dds.fit_genewise_dispersions()
         dds.fit_dispersion_trend()
-    a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
     q = normalised.to_numpy()
-    vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
+    if dds.uns.get("disp_function_type") == "mean":  # the parametric trend did not converge
+        alpha = float(dds.uns["mean_disp"])  # DESeq2's vst for fitType "mean"
+        vst = (2 * np.arcsinh(np.sqrt(alpha * q)) - np.log(alpha) - np.log(4)) / np.log(2)
+    else:
+        a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
+        vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
     return pd.DataFrame(vst, counts.index, counts.columns)
 
 

@@ -151,3 +151,21 @@ def test_planted_interferon_rise_found_in_responders_only():
         hits = table.loc[table.index.intersection(ifn)]
         found[response] = int(((hits["padj"] < 0.05) & (hits["log2FoldChange"] > 0)).sum())
     assert found["R"] >= 5 and found["NR"] == 0, found
+
+
+def test_vst_falls_back_to_the_mean_dispersion_transform(monkeypatch):
+    import icarus_omics.deseq_dataset as deseq_dataset
+    from icarus_omics.expression import variance_stabilise
+
+    counts = pd.read_csv(DATA / "counts.tsv", sep="\t", index_col=0)
+    size_factors = pd.Series(1.0, index=counts.columns)
+    parametric = variance_stabilise(counts, size_factors)
+    monkeypatch.setattr(deseq_dataset, "parametric_trend", lambda *args: None)
+    fallback = variance_stabilise(counts, size_factors)  # used to raise KeyError
+    assert np.isfinite(fallback.to_numpy()).all()
+    # both transformations are increasing in the counts and close to log2 for large ones
+    big = counts.mean(axis=1) > 1000
+    assert (fallback[big] - np.log2(counts[big])).abs().to_numpy().max() < 1.0
+    assert (parametric[big] - np.log2(counts[big])).abs().to_numpy().max() < 1.0
+    order = np.argsort(counts["P01_BL"].to_numpy())
+    assert np.all(np.diff(fallback["P01_BL"].to_numpy()[order]) >= -1e-12)
