@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -34,8 +35,12 @@ class Staging:
 
     def path(self, name: str) -> Path:
         """A temporary path that becomes ``outdir/name`` when the command succeeds;
-        ``name`` may include subfolders, made as needed (and removed again on failure)."""
+        ``name`` may include subfolders, made as needed (and removed again on failure).
+
+        Second line of defence behind :func:`safe_name`: a path that does not resolve
+        inside the output folder is refused."""
         final = self.outdir / name
+        inside_outdir(self.outdir, final)
         temporary = final.parent / f".{final.name}.{os.getpid()}.partial"
         if not final.parent.exists():
             for folder in reversed([final.parent, *final.parent.parents]):
@@ -66,6 +71,44 @@ class Staging:
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
         self._folders.clear()
+
+
+# Characters that must never reach a file name taken from data (sample, barcode, prefix).
+_UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def safe_name(name: str, what: str) -> str:
+    """Return ``name`` when it is safe as part of an output file name, else refuse it.
+
+    One rule for every name that reaches the file system (``--prefix``, a VCF sample, a
+    MAF barcode, a catalogue column): no ``/`` or ``\\``, no ``..``, no NUL or control
+    character, no leading ``-`` or ``.``, not empty. ``what`` names the source in the
+    error, e.g. ``"tumour sample"``; the message points at ``--prefix``.
+    """
+    problem = ""
+    if not name:
+        problem = "is empty"
+    elif _UNSAFE.search(name):
+        problem = "contains a path separator or a control character"
+    elif ".." in name:
+        problem = "contains '..'"
+    elif name[0] in "-.":
+        problem = f"starts with '{name[0]}'"
+    if problem:
+        raise IcarusError(
+            f"{what} {name!r} {problem} and cannot be used in an output file name; "
+            "rename it or set --prefix"
+        )
+    return name
+
+
+def inside_outdir(outdir: Path, path: Path) -> Path:
+    """Refuse ``path`` unless it resolves inside ``outdir`` (symlinks followed)."""
+    root = outdir.resolve()
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise IcarusError(f"output path {path} resolves outside the output folder {outdir}")
+    return path
 
 
 def make_outdir(outdir: Path) -> Path:
