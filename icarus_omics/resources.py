@@ -16,22 +16,20 @@ that, the resource's validator (:mod:`icarus_omics.io.resource_formats`) checks 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import importlib.resources
 import json
 import os
-import shutil
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from http.client import HTTPException
 from pathlib import Path
-from typing import IO
 from urllib.parse import urlsplit
 
 from icarus_omics import __version__
 from icarus_omics.errors import IcarusError
+from icarus_omics.io import download
 from icarus_omics.io.files import file_sha256, staged_outputs
 from icarus_omics.io.resource_formats import (
     Validator,
@@ -239,24 +237,18 @@ def _is_url(source: str) -> bool:
     return "://" in source
 
 
-def _copy(stream: IO[bytes], target: Path, compressed: bool) -> None:
-    with open(target, "wb") as out:
-        if not compressed:
-            shutil.copyfileobj(stream, out, 1 << 20)
-            return
-        with gzip.GzipFile(fileobj=stream) as unpacked:
-            shutil.copyfileobj(unpacked, out, 1 << 20)
-
-
-def _fetch(source: str, target: Path, timeout: float) -> None:
-    """Copy a local file or download an http(s) URL to ``target``, unpacking ``.gz``."""
+def _fetch(
+    source: str, target: Path, timeout: float, max_bytes: int = download.MAX_RESOURCE_BYTES
+) -> None:
+    """Copy a local file or download an http(s) URL to ``target``, unpacking ``.gz``;
+    more than ``max_bytes`` (after unpacking) is refused."""
     if not _is_url(source):
         path = Path(source).expanduser()
         if not path.is_file():
             raise IcarusError(f"{source}: no such file")
         try:
-            with open(path, "rb") as stream:
-                _copy(stream, target, path.name.endswith(".gz"))
+            with open(path, "rb") as stream, open(target, "wb") as out:
+                download.copy_unpacked(stream, out, path.name.endswith(".gz"), max_bytes, source)
         except (OSError, EOFError) as error:  # BadGzipFile is an OSError
             raise IcarusError(f"{source}: cannot read: {error}") from None
         return
@@ -264,8 +256,9 @@ def _fetch(source: str, target: Path, timeout: float) -> None:
         raise IcarusError(f"{source}: only http(s) URLs or local files can be installed")
     offline = "; offline? download it elsewhere and use --from FILE"
     try:
-        with urllib.request.urlopen(source, timeout=timeout) as response:
-            _copy(response, target, urlsplit(source).path.endswith(".gz"))
+        compressed = urlsplit(source).path.endswith(".gz")
+        with download.open_url(source, timeout) as response, open(target, "wb") as out:
+            download.copy_unpacked(response, out, compressed, max_bytes, source)
     except urllib.error.HTTPError as error:
         error.close()  # an HTTPError holds the open response
         raise IcarusError(f"cannot download {source}: HTTP {error.code} {error.reason}") from None
@@ -317,10 +310,10 @@ def _publish(
     folder = store_dir() / name
     previous = installed_manifest(name)
     with staged_outputs(folder) as staging:
-        download = staging.scratch() / spec.filename
-        _fetch(source, download, DOWNLOAD_TIMEOUT if timeout is None else timeout)
-        spec.validate(download, source)
-        sha256 = file_sha256(download)
+        fetched = staging.scratch() / spec.filename
+        _fetch(source, fetched, DOWNLOAD_TIMEOUT if timeout is None else timeout)
+        spec.validate(fetched, source)
+        sha256 = file_sha256(fetched)
         if previous is not None and previous.sha256 == sha256:
             if _is_intact(folder / previous.file, previous) and not force:
                 return previous
@@ -334,12 +327,12 @@ def _publish(
             source=source if _is_url(source) else str(Path(source).expanduser().absolute()),
             version=version,
             sha256=sha256,
-            size=download.stat().st_size,
+            size=fetched.stat().st_size,
             installed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             icarus_omics_version=__version__,
             file=_data_name(spec.filename, sha256),
         )
-        os.replace(download, staging.path(manifest.file))
+        os.replace(fetched, staging.path(manifest.file))
         text = json.dumps(asdict(manifest), indent=2) + "\n"
         staging.path(MANIFEST).write_text(text, encoding="utf-8")
     if previous is not None and previous.file != manifest.file:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -102,3 +102,107 @@ def test_unreachable_server() -> None:
     api = OncokbApi("t", "http://127.0.0.1:9/api/v1", min_interval=0.0, timeout=2)
     with pytest.raises(IcarusError, match="unreachable"):
         api.match_copy_number("ERBB2", "amplification")
+
+
+# ---------------------------------------------------------------- hostile servers
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def _stop(httpd: ThreadingHTTPServer) -> None:
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _quiet_handler(
+    answer: Callable[[BaseHTTPRequestHandler], None],
+) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer(self)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def test_token_never_follows_a_redirect_to_another_host() -> None:
+    """A redirect to another origin is refused, and the other host never sees the token."""
+    seen: list[str] = []
+
+    def elsewhere(h: BaseHTTPRequestHandler) -> None:
+        seen.append(h.headers.get("Authorization", ""))
+        h.send_response(200)
+        h.end_headers()
+        h.wfile.write(b"{}")
+
+    other, other_url = _serve(_quiet_handler(elsewhere))
+
+    def redirect(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(302)
+        h.send_header("Location", f"{other_url}/steal{h.path}")
+        h.end_headers()
+
+    first, first_url = _serve(_quiet_handler(redirect))
+    try:
+        api = OncokbApi("secret-token", f"{first_url}/api/v1", min_interval=0.0, timeout=5)
+        with pytest.raises(IcarusError, match="refused a redirect .* to another host"):
+            api.match_copy_number("ERBB2", "amplification")
+    finally:
+        _stop(first)
+        _stop(other)
+    assert seen == []
+
+
+def test_token_follows_a_redirect_on_the_same_host() -> None:
+    def answer(h: BaseHTTPRequestHandler) -> None:
+        if h.path.startswith("/old"):
+            h.send_response(301)
+            h.send_header("Location", h.path.replace("/old", "/api/v1", 1))
+            h.end_headers()
+            return
+        assert h.headers.get("Authorization") == "Bearer t"
+        body = json.dumps({"oncogenic": "Oncogenic", "geneExist": True}).encode()
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    httpd, url = _serve(_quiet_handler(answer))
+    try:
+        event = OncokbApi("t", f"{url}/old", min_interval=0.0).match_copy_number(
+            "ERBB2", "amplification"
+        )
+    finally:
+        _stop(httpd)
+    assert event.oncogenicity == "Oncogenic"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\xff\xfe\x00garbage", "is not UTF-8 text"),
+        (b"{" + b" " * 3000 + b"}", "answer larger than"),
+        (b"<html>maintenance</html>", "unreachable or garbled"),
+    ],
+    ids=["not-utf8", "too-large", "not-json"],
+)
+def test_bad_answers_are_one_line_errors(body: bytes, message: str) -> None:
+    def answer(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    httpd, url = _serve(_quiet_handler(answer))
+    try:
+        api = OncokbApi("t", url, min_interval=0.0, max_answer_bytes=2048)
+        with pytest.raises(IcarusError, match=message):
+            api.match_copy_number("ERBB2", "amplification")
+    finally:
+        _stop(httpd)

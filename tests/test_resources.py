@@ -480,3 +480,18 @@ def test_url_connection_refused() -> None:
 def test_unsupported_url_scheme() -> None:
     with pytest.raises(IcarusError, match="only http"):
         resources.install("kegg", "ftp://example.org/kegg.gmt")
+
+
+def test_url_larger_than_the_limit_is_refused(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downloads stop at the size limit (also after unpacking a .gz), nothing is published."""
+    from icarus_omics.io import download
+
+    monkeypatch.setattr(download, "MAX_RESOURCE_BYTES", 64)
+    monkeypatch.setattr(resources._fetch, "__defaults__", (64,))
+    for url in (f"{server}/VariantSummaries.tsv", f"{server}/h.all.gmt.gz"):
+        name = "hallmark" if url.endswith(".gz") else "civic-variants"
+        code, _, err = run("install", name, "--from", url)
+        assert code == 1 and "larger than the 0 MiB limit" in err and err.count("\n") == 1
+        assert resources.installed_manifest(name) is None

@@ -14,11 +14,12 @@ import os
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 from icarus_omics.errors import IcarusError
+from icarus_omics.io import download
 from icarus_omics.oncokb import UNKNOWN, Event, protein_change
 
 DEFAULT_URL = "https://www.oncokb.org/api/v1"
@@ -47,6 +48,7 @@ class OncokbApi:
         cache_dir: Path | None = None,
         min_interval: float = 0.25,
         timeout: float = 30.0,
+        max_answer_bytes: int = download.MAX_ANSWER_BYTES,
     ) -> None:
         self.token = token or os.environ.get("ONCOKB_API_TOKEN", "")
         if not self.token:
@@ -57,6 +59,7 @@ class OncokbApi:
         self.cache_dir = cache_dir
         self.min_interval = min_interval
         self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self.requests = 0
         self._last = 0.0
 
@@ -68,15 +71,21 @@ class OncokbApi:
         wait = self.min_interval - (time.monotonic() - self._last)
         if wait > 0:
             time.sleep(wait)
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}",
-                                                       "Accept": "application/json"})  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read().decode("utf-8"))
+            secret = {"Authorization": f"Bearer {self.token}"}
+            accept = {"Accept": "application/json"}
+            with download.open_url(url, self.timeout, accept, secret) as response:
+                body = download.read_limited(url, response, self.max_answer_bytes)
+            answer = json.loads(body.decode("utf-8"))
         except urllib.error.HTTPError as error:
+            error.close()
             hint = "; the token was refused" if error.code in (401, 403) else ""
             raise IcarusError(f"OncoKB API: HTTP {error.code} for {path}{hint}") from None
-        except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as error:
+        except UnicodeDecodeError:
+            raise IcarusError(
+                f"OncoKB API at {self.base_url}: answer for {path} is not UTF-8 text"
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError, HTTPException, ValueError) as error:
             raise IcarusError(
                 f"OncoKB API at {self.base_url} unreachable or garbled: {error}"
             ) from None
