@@ -151,7 +151,7 @@ def test_token_never_follows_a_redirect_to_another_host() -> None:
     first, first_url = _serve(_quiet_handler(redirect))
     try:
         api = OncokbApi("secret-token", f"{first_url}/api/v1", min_interval=0.0, timeout=5)
-        with pytest.raises(IcarusError, match="refused a redirect .* to another host"):
+        with pytest.raises(IcarusError, match=r"refused a redirect .* to another host"):
             api.match_copy_number("ERBB2", "amplification")
     finally:
         _stop(first)
