@@ -7,9 +7,13 @@ and crashes with a traceback whose local variables are hidden.
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -72,24 +76,83 @@ def _root(
     """Genomic and transcriptomic biomarker analysis of a targeted-therapy cancer trial."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; map IcarusError to a one-line message and exit code 1."""
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (staged outputs are discarded) and exit 128 + N."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _signals_caught() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted`, even where the shell that started
+    us ignores SIGINT (a background job), so every way of stopping a run cleans up; the
+    previous handlers come back afterwards (the CLI may run inside another program)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, _on_signal) for signum in signals}
     try:
-        app(args=argv, standalone_mode=False)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    stderr.print(f"error: {_one_line(message)}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def _usage_message(error: typer.TyperException) -> str:
+    """Click's usage error as one line, with where to look for help."""
+    message = error.format_message()
+    context = getattr(error, "ctx", None)
+    if context is not None:
+        message += f" (see '{context.command_path} --help')"
+    return message
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: exit 0 ok, 1 IcarusError, 2 bad usage, 130/143 interrupted; every
+    failure is one ``error: ...`` line on stderr."""
+    try:
+        with _signals_caught():
+            app(args=argv, standalone_mode=False)
     except IcarusError as error:
-        stderr.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(error), 1)
+    except Interrupted as stop:
+        _fail("interrupted", 128 + stop.signum)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except typer.Abort:
-        stderr.print("aborted", markup=False)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:  # click usage errors carry their own exit code
-        exit_code = getattr(error, "exit_code", None)
-        show = getattr(error, "show", None)
-        if exit_code is not None and callable(show):
-            show()
-            sys.exit(exit_code)
-        raise
+    except typer.Abort as abort:
+        if isinstance(abort.__context__, EOFError):  # gzip / reader hit a truncated input
+            _fail(f"an input ended early (truncated file?): {abort.__context__}", 1)
+        _fail("interrupted", 130)
+    except typer.TyperException as error:  # click's usage errors (Typer vendors click)
+        if type(error).__name__ == "NoArgsIsHelpError":
+            error.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        _fail(_usage_message(error), getattr(error, "exit_code", 2))
+    except OSError as error:
+        if error.errno not in _ENVIRONMENT_ERRORS:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        _fail(f"{where}{error.strerror or error}", 1)
+
+
+# Errors of the machine or the user's files rather than bugs: one line, exit 1.
+_ENVIRONMENT_ERRORS = {
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT,
+    errno.EISDIR, errno.ENOTDIR, errno.EFBIG, errno.EIO, errno.EMFILE, errno.ENAMETOOLONG,
+}  # fmt: skip

@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 # Messages and progress go to stderr; stdout carries only what a command exists to print.
-stderr = Console(stderr=True, highlight=False)
+# User text is printed literally: no markup (``[x]``), no emoji codes (``a:b:``), and a
+# message is never wrapped into two lines when stderr is a file or a pipe.
+stderr = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 OutDir = Annotated[
     Path,

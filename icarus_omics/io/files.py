@@ -1,10 +1,19 @@
-"""Atomic outputs: a command's files appear together, complete, or not at all."""
+"""Atomic outputs: a command's files appear together, complete, or not at all.
+
+Staged files are named ``.NAME.icarus-HOST-PID.partial`` and scratch folders
+``.icarus-HOST-PID-XXXX``, so that a later run into the same folder can tell the leftovers
+of a killed run of ours (same host, process gone) from anything else, and remove only
+those. Writing errors of the machine (disk full, quota, read-only) become one line naming
+the path.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +34,7 @@ class Staging:
     def scratch(self) -> Path:
         """A private working folder in the output directory, removed at the end."""
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix=".icarus-", dir=self.outdir))
+            self._scratch = Path(tempfile.mkdtemp(prefix=f".{_owner()}-", dir=self.outdir))
         return self._scratch
 
     def _remove_scratch(self) -> None:
@@ -41,7 +50,7 @@ class Staging:
         inside the output folder is refused."""
         final = self.outdir / name
         inside_outdir(self.outdir, final)
-        temporary = final.parent / f".{final.name}.{os.getpid()}.partial"
+        temporary = final.parent / f".{final.name}.{_owner()}.partial"
         if not final.parent.exists():
             for folder in reversed([final.parent, *final.parent.parents]):
                 if not folder.exists():
@@ -122,16 +131,74 @@ def make_outdir(outdir: Path) -> Path:
     return outdir
 
 
+def _owner() -> str:
+    """``icarus-HOST-PID``: who staged a file (dots dropped from the host name)."""
+    return f"icarus-{socket.gethostname().replace('.', '_')}-{os.getpid()}"
+
+
+_LEFTOVER = re.compile(r"^\.(?:.+\.)?icarus-(?P<host>[^.]+)-(?P<pid>\d+)(?:\.partial|-\w+)$")
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's live process
+        return True
+    return True
+
+
+def remove_leftovers(outdir: Path, depth: int = 3) -> list[Path]:
+    """Remove staged files and scratch folders left in ``outdir`` by killed runs of ours.
+
+    Only names that match our staging pattern, written on this host by a process that no
+    longer exists, are touched; other files and live runs are left alone. Returns what was
+    removed.
+    """
+    host = socket.gethostname().replace(".", "_")
+    removed = []
+    for folder, subfolders, files in os.walk(outdir):
+        level = Path(folder).relative_to(outdir).parts
+        for name in [*files, *subfolders]:
+            match = _LEFTOVER.match(name)
+            if not match or match["host"] != host or _is_alive(int(match["pid"])):
+                continue
+            path = Path(folder) / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        subfolders[:] = [d for d in subfolders if len(level) < depth and not _LEFTOVER.match(d)]
+    return removed
+
+
+# Errors that mean the machine could not take the outputs (not a bug, not bad input).
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
 @contextmanager
 def staged_outputs(outdir: Path) -> Iterator[Staging]:
     """Stage a command's outputs; publish them all on success, none on any failure."""
     staging = Staging(make_outdir(outdir))
+    remove_leftovers(staging.outdir)
     try:
         yield staging
+    except OSError as error:
+        staging.discard()
+        if error.errno not in _WRITE_ERRORS:
+            raise
+        where = error.filename or outdir
+        raise IcarusError(f"cannot write {where}: {error.strerror}") from None
     except BaseException:
         staging.discard()
         raise
-    staging.commit()
+    try:
+        staging.commit()
+    except OSError as error:
+        staging.discard()
+        raise IcarusError(f"cannot publish outputs in {outdir}: {error.strerror}") from None
 
 
 def file_sha256(path: Path) -> str:
