@@ -22,6 +22,7 @@ ATTRITION_COLUMNS = (
     "removed",
     "remaining",
 )
+UNFILTERED_INPUT = "unfiltered_input"
 
 
 @dataclass
@@ -74,11 +75,19 @@ class Attrition:
         for flag in other.mutect_order:
             self.mutect_order.setdefault(flag, None)
 
-    def table(self, mutect_descriptions: dict[str, str]) -> list[tuple[object, ...]]:
-        """Rows of the attrition table (ATTRITION_COLUMNS), one per filter seen or applied."""
+    def table(
+        self, mutect_descriptions: dict[str, str], unfiltered: str = ""
+    ) -> list[tuple[object, ...]]:
+        """Rows of the attrition table (ATTRITION_COLUMNS), one per filter seen or applied.
+
+        ``unfiltered`` (a note of why the input never went through FilterMutectCalls) adds a
+        step 0 row, ``unfiltered_input``, that removes nothing but says so in the table.
+        """
         ours = self.thresholds.descriptions()
         rows: list[tuple[object, ...]] = []
         remaining = self.total
+        if unfiltered:
+            rows.append((0, UNFILTERED_INPUT, "input", unfiltered, 0, 0, 0, remaining))
         names = [*self.mutect_order, *OUR_FILTERS]
         for step, name in enumerate(names, start=1):
             is_ours = name in ours and name not in self.mutect_order

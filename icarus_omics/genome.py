@@ -108,3 +108,87 @@ class ReferenceAgreement:
                 f"{self.mismatched} of {self.checked} records (first: {self.first_mismatch}); "
                 "the VCF and the FASTA are probably different genome builds"
             )
+
+
+# Lengths of the primary chromosomes in each assembly (NCBI GRCh37.p13 / GRCh38.p14
+# assembly reports; UCSC hg19/hg38 use the same sequences with a ``chr`` prefix). The
+# mitochondrion is left out: rCRS is 16,569 bp in both builds (hg19's chrM is 16,571).
+BUILD_LENGTHS: dict[str, dict[str, int]] = {
+    "GRCh37": {
+        "1": 249250621, "2": 243199373, "3": 198022430, "4": 191154276, "5": 180915260,
+        "6": 171115067, "7": 159138663, "8": 146364022, "9": 141213431, "10": 135534747,
+        "11": 135006516, "12": 133851895, "13": 115169878, "14": 107349540, "15": 102531392,
+        "16": 90354753, "17": 81195210, "18": 78077248, "19": 59128983, "20": 63025520,
+        "21": 48129895, "22": 51304566, "X": 155270560, "Y": 59373566,
+    },
+    "GRCh38": {
+        "1": 248956422, "2": 242193529, "3": 198295559, "4": 190214555, "5": 181538259,
+        "6": 170805979, "7": 159345973, "8": 145138636, "9": 138394717, "10": 133797422,
+        "11": 135086622, "12": 133275309, "13": 114364328, "14": 107043718, "15": 101991189,
+        "16": 90338345, "17": 83257441, "18": 80373285, "19": 58617616, "20": 64444167,
+        "21": 46709983, "22": 50818468, "X": 156040895, "Y": 57227415,
+    },
+}  # fmt: skip
+UNKNOWN_BUILD = "unknown"
+# Spellings of the two builds that name the same assembly (UCSC, Broad, Ensembl).
+_BUILD_ALIASES = {
+    "grch37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37", "hs37d5": "GRCh37",
+    "grch38": "GRCh38", "hg38": "GRCh38", "b38": "GRCh38",
+}  # fmt: skip
+
+
+def infer_build(contig_lengths: Mapping[str, int]) -> str | None:
+    """The genome build whose chromosome lengths the VCF header declares.
+
+    Every primary chromosome in ``contig_lengths`` (``chr`` prefix or not) votes for the
+    build it has the length of. Returns that build when all votes agree, ``"unknown"``
+    when none matches or they disagree (a custom or mixed reference), and None when the
+    header declares no contig lengths at all.
+    """
+    if not contig_lengths:
+        return None
+    votes = {
+        build
+        for build, lengths in BUILD_LENGTHS.items()
+        for name, length in contig_lengths.items()
+        if lengths.get(contig_key(name)) == length
+    }
+    return votes.pop() if len(votes) == 1 else UNKNOWN_BUILD
+
+
+def canonical_build(name: str) -> str:
+    """``GRCh37``/``GRCh38`` for their usual spellings (hg19, b37, hg38, ...); else ``name``."""
+    return _BUILD_ALIASES.get(name.lower(), name)
+
+
+@dataclass(frozen=True)
+class BuildChoice:
+    """The build written to a MAF and where it came from."""
+
+    build: str
+    inferred: bool
+    note: str
+
+
+def choose_build(
+    contig_lengths: Mapping[str, int], requested: str | None, source: str
+) -> BuildChoice:
+    """The build of ``source``: inferred from its contig lengths when they match a known
+    build (a ``requested`` build that differs is an error), else ``requested`` (default
+    GRCh37), with a note saying why the build was not inferred."""
+    inferred = infer_build(contig_lengths)
+    if inferred is not None and inferred != UNKNOWN_BUILD:
+        if requested is not None and canonical_build(requested) != inferred:
+            raise IcarusError(
+                f"{source}: --ncbi-build {requested} contradicts the header, whose ##contig "
+                f"lengths are those of {inferred}; drop --ncbi-build or use the right VCF"
+            )
+        return BuildChoice(inferred, True, f"inferred from the ##contig lengths ({inferred})")
+    build = canonical_build(requested) if requested is not None else "GRCh37"
+    why = (
+        "declares no ##contig lengths"
+        if inferred is None
+        else "has ##contig lengths of no known build"
+    )
+    given = "--ncbi-build" if requested is not None else "the --ncbi-build default"
+    return BuildChoice(build, False, f"not inferred (the header {why}): {build} from {given}")

@@ -1,10 +1,12 @@
 """Mutation Annotation Format (MAF) records from filtered, annotated calls.
 
-Coordinates and alleles follow vcf2maf: the base an indel shares with REF is removed
-(``-`` marks an empty allele); a deletion starts one past the VCF position and ends at
-its last deleted base; an insertion spans the two bases it sits between (Start_Position
-is the base before it). Substitutions keep their positions. Variant_Type is SNP, DNP,
-TNP, ONP, INS or DEL, and counts missing from the VCF are written as ``.``.
+Coordinates and alleles follow vcf2maf: the bases REF and ALT share at the start are
+removed (``-`` marks an empty allele); a deletion starts at its first deleted base and
+ends at its last; an insertion spans the two bases it sits between (Start_Position is the
+base before it). An ALT split from a multi-allelic record first loses the trailing
+padding it shares with REF. Variant_Type is SNP, DNP, TNP, ONP, INS or DEL, counts
+missing from the VCF are written as ``.``, and dbSNP_RS lists the rs ids of the record's
+ID column and of VEP's Existing_variation.
 """
 
 from __future__ import annotations
@@ -60,17 +62,33 @@ class MafAlleles:
     variant_type: str
 
 
-def maf_alleles(pos: int, ref: str, alt: str) -> MafAlleles:
-    """Convert a VCF position and alleles to MAF conventions (see the module docstring)."""
-    if len(ref) == len(alt):
-        return MafAlleles(pos, pos + len(ref) - 1, ref, alt, _MNV_TYPES.get(len(ref), "ONP"))
-    kind = "INS" if len(alt) > len(ref) else "DEL"
-    if ref[0] == alt[0]:
+def maf_alleles(pos: int, ref: str, alt: str, split: bool = False) -> MafAlleles:
+    """Convert a VCF position and alleles to MAF conventions, as vcf2maf does.
+
+    Bases shared at the start of REF and ALT are removed one by one, each moving the
+    position on (``-`` marks an emptied allele). Equal lengths are SNP/DNP/TNP/ONP; an
+    insertion with an empty REF spans the two bases around it, Start_Position the base
+    before; a deletion spans its deleted bases.
+
+    ``split``: the allele comes from a multi-allelic record, split as ``bcftools norm -m-``
+    does, so it keeps the padding the record needed for its other ALTs (REF ``TA``, ALT
+    ``TAA,T`` gives ``TA>TAA``). Bases shared at the end are removed first (leaving one),
+    which gives the alleles Mutect2 would have written for that ALT alone (``T>TA``).
+    """
+    if split:
+        while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+            ref, alt = ref[:-1], alt[:-1]
+    ref_length, alt_length = len(ref), len(alt)
+    while ref[:1] == alt[:1] and ref != alt:
         ref, alt = ref[1:] or "-", alt[1:] or "-"
+        ref_length, alt_length, pos = ref_length - 1, alt_length - 1, pos + 1
+    if ref_length == alt_length:
+        return MafAlleles(pos, pos + alt_length - 1, ref, alt, _MNV_TYPES.get(alt_length, "ONP"))
+    if ref_length < alt_length:
         if ref == "-":
-            return MafAlleles(pos, pos + 1, ref, alt, kind)
-        return MafAlleles(pos + 1, pos + len(ref), ref, alt, kind)
-    return MafAlleles(pos, pos + len(ref) - 1, ref, alt, kind)
+            return MafAlleles(pos - 1, pos, ref, alt, "INS")
+        return MafAlleles(pos, pos + ref_length - 1, ref, alt, "INS")
+    return MafAlleles(pos, pos + ref_length - 1, ref, alt, "DEL")
 
 
 @dataclass(frozen=True)
@@ -118,20 +136,34 @@ def _count(value: int | None) -> object:
     return "." if value is None else value
 
 
-def _dbsnp(existing: str) -> str:
-    """dbSNP rs ids of VEP's Existing_variation as vcf2maf writes them: ``novel`` when
-    there is no known variant, empty when the known ones are not in dbSNP (COSMIC ids)."""
-    if not existing:
-        return "novel"
-    return ",".join(re.findall(r"\brs\d+", existing))
+def _dbsnp(effect: Effect | None, vcf_id: str) -> str:
+    """dbSNP rs ids as vcf2maf writes them (from VEP's Existing_variation, joined by ','),
+    here also those of the VCF ID column, where ``SnpSift annotate`` and ``bcftools
+    annotate`` put dbSNP ids. Without any: ``novel`` for an annotated call with no known
+    variant, empty when the known ones are not in dbSNP (COSMIC ids) or when the call
+    has no annotation (it was never looked up)."""
+    existing = effect.existing if effect is not None else ""
+    ids = _RS_ID.findall(vcf_id) + _RS_ID.findall(existing)
+    if ids:
+        return ",".join(dict.fromkeys(ids))
+    return "novel" if effect is not None and not existing else ""
+
+
+_RS_ID = re.compile(r"\brs\d+\b")
 
 
 def maf_row(
-    call: AlleleCall, annotation: Annotation, tumor: str, normal: str | None, build: str
+    call: AlleleCall,
+    annotation: Annotation,
+    tumor: str,
+    normal: str | None,
+    build: str,
+    vcf_id: str = "",
 ) -> tuple[object, ...]:
-    """One MAF line (MAF_COLUMNS) for a call; intergenic calls get Hugo_Symbol Unknown."""
+    """One MAF line (MAF_COLUMNS) for a call; intergenic calls get Hugo_Symbol Unknown.
+    ``vcf_id`` is the record's ID column (rs ids there reach dbSNP_RS)."""
     site, effect = call.site, annotation.effect
-    alleles = maf_alleles(site.pos, site.ref, call.alt)
+    alleles = maf_alleles(site.pos, site.ref, call.alt, split=len(site.alts) > 1)
     has_normal = normal is not None
     row = {
         "Hugo_Symbol": (effect.gene if effect else "") or "Unknown",
@@ -147,7 +179,7 @@ def maf_row(
         "Reference_Allele": alleles.ref,
         "Tumor_Seq_Allele1": alleles.ref,
         "Tumor_Seq_Allele2": alleles.alt,
-        "dbSNP_RS": _dbsnp(effect.existing) if effect else "",
+        "dbSNP_RS": _dbsnp(effect, vcf_id),
         "Tumor_Sample_Barcode": tumor,
         "Matched_Norm_Sample_Barcode": normal or "",
         "Match_Norm_Seq_Allele1": alleles.ref if has_normal else "",

@@ -18,7 +18,7 @@ from tests.conftest import CliResult, shared_file
 
 CSQ_FIELDS = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|HGVSc|HGVSp|Existing_variation|CANONICAL|PICK"
 COMPARED = [
-    "Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Classification",
+    "Hugo_Symbol", "NCBI_Build", "Chromosome", "Start_Position", "End_Position", "Variant_Classification",
     "Variant_Type", "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "dbSNP_RS",
     "Tumor_Sample_Barcode", "Matched_Norm_Sample_Barcode", "Match_Norm_Seq_Allele1",
     "Match_Norm_Seq_Allele2", "HGVSc", "HGVSp", "HGVSp_Short", "Transcript_ID", "Exon_Number",
@@ -81,9 +81,10 @@ def test_maf_columns_match_vcf2maf(cli: Callable[..., CliResult], tmp_path: Path
         Feature_type=lambda t: t.Feature_type, ENSP=lambda t: t.ENSP
     )
     annotated = annotated_vcf(vcf, pd.DataFrame(expected), tmp_path / "b38.csq.vcf")
-    # vcf2maf keeps every variant: switch our read-count filters off
+    # vcf2maf keeps every variant: switch our read-count filters off. test_b38.vcf has
+    # FILTER '.' throughout, and its build (GRCh38) is inferred from its ##contig line.
     code, _, err = cli(
-        "wes-annotate", annotated, "-o", tmp_path, "--ncbi-build", "GRCh38",
+        "wes-annotate", annotated, "-o", tmp_path, "--allow-unfiltered",
         "--min-tumor-depth", 0, "--min-tumor-alt", 0, "--min-tumor-vaf", 0,
         "--min-normal-depth", 0, "--max-normal-vaf", 1,
     )  # fmt: skip

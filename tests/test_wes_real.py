@@ -122,6 +122,8 @@ def test_kept_set_matches_independent_rules(
         args += ["--normal", normal]
     for flag in allowed:
         args += ["--allow-filter", flag]
+    if case == "mutect2_unfiltered":  # refused without it (FilterMutectCalls never ran)
+        args.append("--allow-unfiltered")
     code, out, err = cli(*args)
     assert code == 0, err
     assert out == ""

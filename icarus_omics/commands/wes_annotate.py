@@ -37,13 +37,20 @@ def wes_annotate(
     nonsynonymous_only: Annotated[
         bool, typer.Option(help="Keep only nonsynonymous calls in the TSV and MAF.")
     ] = False,
-    ncbi_build: Annotated[str, typer.Option(help="NCBI_Build written to the MAF.")] = "GRCh37",
+    ncbi_build: Annotated[
+        str | None,
+        typer.Option(
+            help="NCBI_Build written to the MAF when the ##contig lengths do not tell "
+            "GRCh37 from GRCh38 (default GRCh37); an error if it contradicts them."
+        ),
+    ] = None,
     oncokb: OncokbOption = None,
     oncokb_genes: OncokbGenesOption = None,
     civic: CivicOption = None,
     oncokb_actionable: ActionableOption = None,
     kb_version: KbVersion = None,
     allow_filter: opt.AllowFilter = None,
+    allow_unfiltered: opt.AllowUnfiltered = False,
     min_tumor_depth: opt.MinTumorDepth = opt.DEFAULT_MIN_TUMOR_DEPTH,
     min_tumor_alt: opt.MinTumorAlt = opt.DEFAULT_MIN_TUMOR_ALT,
     min_tumor_vaf: opt.MinTumorVaf = opt.DEFAULT_MIN_TUMOR_VAF,
@@ -71,9 +78,10 @@ def wes_annotate(
         thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
         annotate=True, genes=panel, nonsynonymous_only=nonsynonymous_only, ncbi_build=ncbi_build,
         oncokb=oncokb, oncokb_genes=oncokb_genes, civic=civic, kb_version=kb_version,
-        oncokb_actionable=oncokb_actionable,
+        oncokb_actionable=oncokb_actionable, allow_unfiltered=allow_unfiltered,
     )  # fmt: skip
     summary = run_wes(vcf, outdir, options)
+    opt.warn_unfiltered("wes-annotate", summary.sample, summary.unfiltered)
     kept = f"; {summary.written:,} written" if summary.written != summary.passed else ""
     source = f"; annotation: {summary.annotation}" if summary.annotation else ""
     say(

@@ -16,6 +16,7 @@ def wes_filter(
     normal: opt.Normal = None,
     prefix: Prefix = None,
     allow_filter: opt.AllowFilter = None,
+    allow_unfiltered: opt.AllowUnfiltered = False,
     min_tumor_depth: opt.MinTumorDepth = opt.DEFAULT_MIN_TUMOR_DEPTH,
     min_tumor_alt: opt.MinTumorAlt = opt.DEFAULT_MIN_TUMOR_ALT,
     min_tumor_vaf: opt.MinTumorVaf = opt.DEFAULT_MIN_TUMOR_VAF,
@@ -37,8 +38,12 @@ def wes_filter(
         allow_filter, min_tumor_depth, min_tumor_alt, min_tumor_vaf,
         min_normal_depth, max_normal_vaf, multiallelic,
     )  # fmt: skip
-    options = WesOptions(thresholds, tumor, normal, prefix, exclude_bed, fasta, threads)
+    options = WesOptions(
+        thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
+        allow_unfiltered=allow_unfiltered,
+    )  # fmt: skip
     summary = run_wes(vcf, outdir, options)
+    opt.warn_unfiltered("wes-filter", summary.sample, summary.unfiltered)
     say(
         "wes-filter: " + opt.describe(summary.sample, summary.records, summary.calls,
                                       summary.passed, summary.notes),

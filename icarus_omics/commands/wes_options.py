@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from icarus_omics import somatic
+from icarus_omics.commands.params import stderr
 
 _DEFAULTS = somatic.Thresholds()
 
@@ -37,6 +38,13 @@ AllowFilter = Annotated[
     typer.Option(
         "--allow-filter",
         help="FilterMutectCalls FILTER flag to tolerate (repeatable); default: keep PASS only.",
+    ),
+]
+AllowUnfiltered = Annotated[
+    bool,
+    typer.Option(
+        help="Run on Mutect2 calls that FilterMutectCalls never filtered (refused by "
+        "default); the summary and the attrition table say so."
     ),
 ]
 MinTumorDepth = Annotated[
@@ -94,6 +102,18 @@ def thresholds(
         allowed_filters=frozenset(allow_filter or ()),
         multiallelic="drop" if multiallelic is Multiallelic.DROP else "split",
     )
+
+
+def warn_unfiltered(command: str, sample: str, unfiltered: bool) -> None:
+    """The stderr warning of a run on unfiltered calls (printed even with --quiet)."""
+    if unfiltered:
+        stderr.print(
+            f"warning: {command}: {sample}: the input was never filtered by FilterMutectCalls; "
+            "contamination, artefact and germline calls may pass (--allow-unfiltered)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def describe(summary_sample: str, records: int, calls: int, passed: int, notes: list[str]) -> str:

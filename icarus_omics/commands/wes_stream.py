@@ -18,12 +18,12 @@ from icarus_omics.civic import Civic
 from icarus_omics.commands.params import Tick, progress
 from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
-from icarus_omics.genome import ReferenceAgreement, check_coordinates_fit
+from icarus_omics.genome import ReferenceAgreement, check_coordinates_fit, choose_build
 from icarus_omics.io import tables, vcf
 from icarus_omics.io.annotation import AnnotationLayout, allele_effects, annotation_layout
 from icarus_omics.io.bgzf import concatenate_vcfs
 from icarus_omics.io.fasta import Reference
-from icarus_omics.io.files import Staging, staged_outputs
+from icarus_omics.io.files import Staging, safe_name, staged_outputs
 from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
 from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
@@ -47,7 +47,8 @@ class WesOptions:
     annotate: bool = False
     genes: tuple[str, ...] | None = None
     nonsynonymous_only: bool = False
-    ncbi_build: str = "GRCh37"
+    ncbi_build: str | None = None  # None: infer from ##contig lengths, else GRCh37
+    allow_unfiltered: bool = False
     oncokb: str | None = None  # file or resource name; see io.knowledge.load_knowledge
     oncokb_genes: str | None = None
     civic: str | None = None
@@ -68,6 +69,11 @@ class WesSummary:
     written: int = 0
     annotation: str | None = None
     notes: list[str] = field(default_factory=list)
+    genome_build: str = ""
+    genome_build_inferred: bool = False
+    genome_build_note: str = ""
+    unfiltered: bool = False  # FilterMutectCalls never ran (--allow-unfiltered)
+    unfiltered_note: str = ""
 
 
 def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
@@ -82,8 +88,13 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
     header = vcf.read_header(reader, path, options.tumor, options.normal)
     if header.samples and not header.has_ad:
         raise IcarusError(f"{path}: FORMAT/AD is not declared; the filter needs allele depths")
-    summary = WesSummary(options.prefix or header.tumor or _stem(path), header.tumor, header.normal)
+    summary = WesSummary(_sample_name(path, header, options), header.tumor, header.normal)
     _note_missing_samples(header, summary)
+    if header.unfiltered:
+        _unfiltered(path, header.unfiltered, options, summary)
+    build = choose_build(header.contig_lengths, options.ncbi_build, str(path))
+    summary.genome_build, summary.genome_build_inferred = build.build, build.inferred
+    summary.genome_build_note = build.note
     setup = _Setup(
         path=path,
         header=header,
@@ -92,6 +103,7 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
         excluded=_excluded_regions(options.exclude_bed, header),
         layout=_layout(header, options, summary),
         provenance=_provenance(options),
+        build=build.build,
     )
     if options.fasta is not None:
         _check_reference_lengths(options.fasta, header)
@@ -138,6 +150,29 @@ ONCOGENIC_INPUT = {
     "Variant_Classification": "variant_classification",
     "t_vaf": "tumor_vaf",
 }
+
+
+def _sample_name(path: Path, header: vcf.VcfHeader, options: WesOptions) -> str:
+    """The name every output file starts with, refused unless safe as a file name."""
+    if options.prefix is not None:
+        return safe_name(options.prefix, "--prefix")
+    if header.tumor is not None:
+        return safe_name(header.tumor, "tumour sample")
+    return safe_name(_stem(path), "VCF file name")
+
+
+def _unfiltered(path: Path, reason: str, options: WesOptions, summary: WesSummary) -> None:
+    """Refuse calls FilterMutectCalls never saw, unless --allow-unfiltered: then say so."""
+    if not options.allow_unfiltered:
+        raise IcarusError(
+            f"{path}: unfiltered Mutect2 calls ({reason}); run GATK FilterMutectCalls "
+            "first, or pass --allow-unfiltered to filter on read counts alone"
+        )
+    summary.unfiltered = True
+    summary.unfiltered_note = (
+        f"FilterMutectCalls never ran ({reason}): contamination, artefact and germline "
+        "calls were not removed (--allow-unfiltered)"
+    )
 
 
 def _provenance(options: WesOptions) -> str:
@@ -220,6 +255,7 @@ class _Setup:
     excluded: somatic.Regions | None
     layout: AnnotationLayout | None
     provenance: str
+    build: str
 
 
 @dataclass(frozen=True)
@@ -253,6 +289,7 @@ class _Tally:
     passed: int = 0
     written: int = 0
     contigs: set[str] = field(default_factory=set)
+    has_filter_value: bool = False  # some record had FILTER PASS or a flag, not '.'
 
     def merge(self, other: _Tally) -> None:
         self.attrition.merge(other.attrition)
@@ -262,6 +299,7 @@ class _Tally:
         self.passed += other.passed
         self.written += other.written
         self.contigs |= other.contigs
+        self.has_filter_value |= other.has_filter_value
 
 
 def _new_tally(setup: _Setup) -> _Tally:
@@ -350,6 +388,7 @@ class _Judge:
         thresholds, excluded = self.options.thresholds, self.setup.excluded
         allowed = thresholds.allowed_filters
         self.tally.records += len(batch)
+        self.tally.has_filter_value |= batch.has_filter_value
         self.tally.contigs.update(batch.chrom)
         self._check_reference(batch)
         self.tally.swap.add_batch(batch.filters, batch.tumor, batch.normal, batch.sites)
@@ -426,8 +465,9 @@ class _Judge:
             if self.options.nonsynonymous_only and not annotation.is_nonsynonymous:
                 return
             row += annotation.columns()
-            normal, build = self.setup.header.normal, self.options.ncbi_build
-            self.maf.write(maf_row(call, annotation, self.setup.sample, normal, build))
+            normal, build = self.setup.header.normal, self.setup.build
+            vcf_id = variant.ID or ""  # type: ignore[attr-defined]
+            self.maf.write(maf_row(call, annotation, self.setup.sample, normal, build, vcf_id))
         self.mutations.write(row)
         self.tally.written += 1
 
@@ -443,6 +483,8 @@ def _finish(setup: _Setup, tally: _Tally, summary: WesSummary, stage: Staging) -
     """Whole-file checks, then the attrition table and the summary."""
     header, options = setup.header, setup.options
     tally.agreement.check(final=True)
+    if tally.records and not tally.has_filter_value and not summary.unfiltered:
+        _unfiltered(header.path, "every record has FILTER '.'", options, summary)
     excluded = setup.excluded
     if excluded is not None and tally.contigs and not excluded.shares_contig(tally.contigs):
         raise IcarusError(
@@ -459,7 +501,8 @@ def _finish(setup: _Setup, tally: _Tally, summary: WesSummary, stage: Staging) -
     summary.passed, summary.written = tally.passed, tally.written
     path = stage.path(f"{summary.sample}.filter_attrition.tsv")
     with tables.TableWriter(path, ATTRITION_COLUMNS) as attrition:
-        for row in tally.attrition.table(header.filter_descriptions):
+        unfiltered = summary.unfiltered_note if summary.unfiltered else ""
+        for row in tally.attrition.table(header.filter_descriptions, unfiltered):
             attrition.write(row)
     stage.path(f"{summary.sample}.summary.json").write_text(_summary_json(summary, options))
 

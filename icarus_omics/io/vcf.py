@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gzip
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -54,6 +55,7 @@ class VcfHeader:
     annotation: str | None  # "CSQ", "ANN" or "FUNCOTATION"
     annotation_description: str
     numbers: dict[tuple[str, str], str]  # ("INFO"|"FORMAT", ID) -> Number
+    unfiltered: str = ""  # why the header says FilterMutectCalls never ran; "" if it did
 
     @property
     def tumor_index(self) -> int | None:
@@ -91,9 +93,67 @@ def open_vcf(path: Path, threads: int = 1) -> cyvcf2.VCF:
         vcf = cyvcf2.VCF(str(path), threads=threads if threads > 1 else None)
     except (OSError, ValueError) as error:
         raise IcarusError(f"{path}: not a readable VCF or BCF file ({error})") from None
+    except Exception as error:
+        if type(error) is not Exception:  # cyvcf2 raises a bare Exception on a bad header
+            raise
+        raise IcarusError(f"{path}: {_header_problem(path)}") from None
     if not vcf.raw_header.startswith("##fileformat=VCF"):
         raise IcarusError(f"{path}: not a VCF (no ##fileformat=VCF header line)")
     return vcf
+
+
+def _header_problem(path: Path) -> str:
+    """Why htslib refused the header of ``path``: duplicate sample names, or unknown."""
+    columns: list[str] = []
+    with contextlib.suppress(OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile):
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"
+        opener = gzip.open if compressed else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                if not line.startswith("##"):
+                    columns = line.rstrip("\n").split("\t") if line.startswith("#") else []
+                    break
+    seen: set[str] = set()
+    for name in columns[9:]:
+        if name in seen:
+            return (
+                f"the sample name {name!r} appears twice in the #CHROM line; give each "
+                "sample column its own name (bcftools reheader --samples)"
+            )
+        seen.add(name)
+    return "the VCF header cannot be parsed (malformed ## or #CHROM line)"
+
+
+def unfiltered_reason(raw_header: str) -> str:
+    """Why the header shows Mutect2 calls that FilterMutectCalls never saw ("" if it did).
+
+    Mutect2 writes ``##filtering_status=Warning: unfiltered Mutect 2 calls...`` and
+    ``##source=Mutect2``/``##GATKCommandLine=<ID=Mutect2``; FilterMutectCalls adds
+    ``##source=FilterMutectCalls`` and its own ``##GATKCommandLine``. Other callers'
+    VCFs (MuTect1, Strelka) carry none of these lines and are not judged here.
+    """
+    lines = raw_header.splitlines()
+    status = next((x for x in lines if x.startswith("##filtering_status=")), "")
+    if "unfiltered" in status.lower():
+        return "its ##filtering_status line says the calls are unfiltered"
+    mutect2 = any(x.startswith(_MUTECT2_LINES) for x in lines)
+    filtered = any(x.startswith(_FILTER_MUTECT_CALLS_LINES) for x in lines)
+    if mutect2 and not filtered:
+        return "the header has Mutect2's command line but no FilterMutectCalls line"
+    return ""
+
+
+_MUTECT2_LINES = (
+    "##GATKCommandLine=<ID=Mutect2,",
+    "##GATKCommandLine.Mutect2=",
+    "##source=Mutect2",
+)
+_FILTER_MUTECT_CALLS_LINES = (
+    "##GATKCommandLine=<ID=FilterMutectCalls,",
+    "##GATKCommandLine.FilterMutectCalls=",
+    "##source=FilterMutectCalls",
+)
 
 
 def read_header(vcf: cyvcf2.VCF, path: Path, tumor: str | None, normal: str | None) -> VcfHeader:
@@ -128,6 +188,7 @@ def read_header(vcf: cyvcf2.VCF, path: Path, tumor: str | None, normal: str | No
         annotation=annotation,
         annotation_description=descriptions.get(("INFO", annotation), "") if annotation else "",
         numbers=numbers,
+        unfiltered=unfiltered_reason(vcf.raw_header),
     )
 
 
@@ -200,6 +261,7 @@ class SoftFilterWriter:
         self.index = index
         self.split = split
         self._numbers = header.numbers
+        self._source = header.path
         self._writer = cyvcf2.Writer(str(path), vcf, mode="wz")
         if threads > 1:
             self._writer.set_threads(threads)
@@ -208,20 +270,17 @@ class SoftFilterWriter:
     def write(self, variant: cyvcf2.Variant, calls: Sequence[AlleleCall]) -> None:
         """Write ``variant`` (or its per-ALT pieces) with the FILTER of its calls."""
         if not calls:  # a record without ALT allele: nothing to judge
-            self._writer.write_record(variant)
-            self.records += 1
+            self._put(variant)
             return
         if len(calls) == 1 or not self.split:
             variant.FILTER = _filter_value([c for call in calls for c in _flags(call)])
-            self._writer.write_record(variant)
-            self.records += 1
+            self._put(variant)
             return
         line = str(variant).rstrip("\n")
         for call in calls:
             piece = self._writer.variant_from_string(split_record(line, call.allele, self._numbers))
             piece.FILTER = _filter_value(_flags(call))
-            self._writer.write_record(piece)
-            self.records += 1
+            self._put(piece)
 
     def write_flags(
         self, variant: cyvcf2.Variant, filters: tuple[str, ...], failures: tuple[str, ...]
@@ -232,7 +291,16 @@ class SoftFilterWriter:
             variant.FILTER = _filter_value(filters + failures)
         elif not filters:  # PASS stays PASS; '.' becomes PASS
             variant.FILTER = "PASS"
-        self._writer.write_record(variant)
+        self._put(variant)
+
+    def _put(self, variant: cyvcf2.Variant) -> None:
+        try:
+            self._writer.write_record(variant)
+        except Exception as error:
+            if type(error) is not Exception:  # cyvcf2 raises a bare Exception here
+                raise
+            message = _unwritable(self._numbers, variant, error)
+            raise IcarusError(f"{self._source}: {message}") from None
         self.records += 1
 
     def close(self) -> None:
@@ -240,6 +308,24 @@ class SoftFilterWriter:
         self._writer.close()
         if self.index is not None:
             index_vcf(self.path, self.index)
+
+
+def _unwritable(
+    numbers: dict[tuple[str, str], str], variant: cyvcf2.Variant, error: Exception
+) -> str:
+    """The message for a record htslib will not write: usually a tag the header lacks."""
+    columns = str(variant).rstrip("\n").split("\t")
+    info = [item.partition("=")[0] for item in columns[7].split(";")] if len(columns) > 7 else []
+    tags = [("INFO", key) for key in info if key != "."]
+    tags += [("FORMAT", key) for key in (columns[8].split(":") if len(columns) > 8 else [])]
+    undeclared = [f"{kind}/{key}" for kind, key in tags if (kind, key) not in numbers]
+    where = f"record {variant.CHROM}:{variant.POS}"
+    if undeclared:
+        return (
+            f"{where} uses {', '.join(undeclared)}, not declared in the VCF header; declare it "
+            "(bcftools annotate --header-lines) or remove it (bcftools annotate -x)"
+        )
+    return f"{where} cannot be written ({error}); check it with 'bcftools view'"
 
 
 def index_vcf(path: Path, index: Path) -> None:

@@ -31,7 +31,8 @@ VECTOR_END = -2147483647  # htslib's padding after a short vector
 class RecordBatch:
     """Consecutive records; ``sites`` maps the index of each record that needs the
     per-site rules (several ALTs, or AD of an unexpected length) to its Site. Their rows
-    in ``tumor``/``normal`` hold -1."""
+    in ``tumor``/``normal`` hold -1. ``has_filter_value`` tells FilterMutectCalls output
+    (every record PASS or flagged) from unfiltered calls (FILTER '.' throughout)."""
 
     variants: list[cyvcf2.Variant]
     chrom: list[str]
@@ -42,6 +43,7 @@ class RecordBatch:
     sites: dict[int, Site]
     tumor: ReadCounts | None
     normal: ReadCounts | None
+    has_filter_value: bool = False  # a record so far had FILTER PASS or a flag, not '.'
     _values: list[list[list[Any]]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -131,6 +133,7 @@ class _Reader:
         self.number = 0
         self.seen: set[str] = set()
         self.last = ("", 0)
+        self.has_filter_value = False
         n = len(header.samples)
         self.missing_ad = np.full((n, 2), MISSING_INT, dtype=np.int32)
         self.missing_dp = np.full((n, 1), MISSING_INT, dtype=np.int32)
@@ -143,7 +146,11 @@ class _Reader:
         self._check_order(chrom, pos, ref)
         alts = [v.ALT for v in variants]
         filters = [tuple(f.split(";")) if f else () for f in (v.FILTER for v in variants)]
-        batch = RecordBatch(variants, chrom, pos, ref, alts, filters, {}, None, None)
+        if not self.has_filter_value:  # cyvcf2 gives FILTER None for both PASS and '.'
+            self.has_filter_value = any(v.FILTERS for v in variants)
+        batch = RecordBatch(
+            variants, chrom, pos, ref, alts, filters, {}, None, None, self.has_filter_value
+        )
         self.number += len(variants)
         if variants and self.header.samples:
             self._counts(batch)
