@@ -4,7 +4,10 @@ pydeseq2 fits the parametric trend on every gene (DESeq2 uses only estimates abo
 100 x the minimum dispersion), drops outlying genes cumulatively rather than re-selecting
 them against each new curve, and loops over genes in Python to do so. The trend feeds
 every MAP dispersion, so this is where pydeseq2 and DESeq2 parted most on the same data;
-:class:`DeseqData` fits it exactly as ``parametricDispersionFit`` does.
+:class:`DeseqData` fits it exactly as ``parametricDispersionFit`` does. Its dispersion prior
+variance is DESeq2's too: pydeseq2 applies the large-sample rule at every size and so
+floors the prior at 0.25 when three or fewer residual degrees of freedom are left, where
+DESeq2 estimates it by simulation (:func:`icarus_omics.nb_dispersion.prior_variance`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,31 @@ import numpy as np
 import pandas as pd
 from pydeseq2.dds import DeseqDataSet
 
-from icarus_omics.nb_dispersion import parametric_trend
+from icarus_omics.nb_dispersion import parametric_trend, prior_variance, residual_variance
 
 
 class DeseqData(DeseqDataSet):
-    """A ``DeseqDataSet`` whose parametric dispersion trend is DESeq2's."""
+    """A ``DeseqDataSet`` whose parametric dispersion trend and prior variance are DESeq2's."""
+
+    def fit_dispersion_prior(self) -> None:
+        if "fitted_dispersions" not in self.var:
+            self.fit_dispersion_trend()
+        non_zero = self.var["non_zero"].to_numpy()
+        genewise = self.var["genewise_dispersions"].to_numpy()[non_zero]
+        residuals = np.log(genewise) - np.log(self.var["fitted_dispersions"].to_numpy()[non_zero])
+        used = residuals[genewise >= 100 * self.min_disp]
+        # DESeq2's varLogDispEsts; pydeseq2 flags dispersion outliers with it
+        self.uns["_squared_logres"] = residual_variance(used)
+        residual_df = self.n_obs - self.obsm["design_matrix"].shape[-1]
+        if 0 < residual_df <= 3:
+            warnings.warn(
+                f"small design: {residual_df} residual degree(s) of freedom, so the "
+                "dispersion prior variance is estimated by simulation as DESeq2 does "
+                "(fixed seed)",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.uns["prior_disp_var"] = np.float64(prior_variance(used, residual_df))
 
     def _fit_parametric_dispersion_trend(self, vst: bool = False) -> None:
         name = "vst_genewise_dispersions" if vst else "genewise_dispersions"

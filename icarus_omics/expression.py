@@ -38,6 +38,19 @@ FILTER_RULES: dict[str, str] = {
     "every-sample": "keep a gene when every sample of every compared level has >= MIN",
 }
 VST_GENES = 1000  # DESeq2's vst(nsub = 1000): genes used to fit the transformation
+DISPERSION_COLUMNS = ("genewise", "trend", "map", "final")  # DeResult.dispersions
+# pydeseq2 (and DeseqData) warnings that say something about the data, by message start,
+# with what the user is told; every other UserWarning is API noise and stays hidden
+DATA_WARNINGS: dict[str, str] = {
+    "Every gene contains at least one zero": "every gene has a zero count in some sample: "
+    "size factors fitted iteratively, not by median of ratios",
+    "The dispersion trend curve fitting did not converge": "the parametric dispersion trend "
+    "did not converge; the mean dispersion is used as the trend",
+    "the parametric dispersion trend did not converge": "the parametric dispersion trend "
+    "did not converge; the mean dispersion is used as the trend",
+    "small design:": "",  # DeseqData's own message, shown as it is
+    "The design matrix is not full rank": "the design matrix is not full rank",
+}
 
 
 @dataclass(frozen=True)
@@ -77,13 +90,18 @@ class DeInput:
 class DeResult:
     """``table`` (columns RESULT_COLUMNS, one row per tested gene, matrix order),
     normalised counts of the tested samples, size factors, the dispersion trend
-    coefficients (a0, a1) and the dispersion prior variance."""
+    coefficients (a0, a1), the dispersion prior variance, per-gene dispersions (index
+    gene, columns DISPERSION_COLUMNS: gene-wise, trend, MAP, final as in DESeq2's
+    dispGeneEst, dispFit, dispMAP, dispersion) and the warnings about the data, one line
+    each, for the command to show."""
 
     table: pd.DataFrame
     normalised: pd.DataFrame
     size_factors: pd.Series
     trend: tuple[float, float]
     prior_variance: float
+    dispersions: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
 
 def integer_counts(counts: pd.DataFrame, name: str) -> tuple[pd.DataFrame, int]:
@@ -199,10 +217,59 @@ def gene_filter(
 
 def run_deseq(data: DeInput, request: DeRequest, processes: int = 1) -> DeResult:
     """Fit DESeq2's model (size factors, dispersions, Wald test, Cook's and independent
-    filtering at ``request.alpha``) on the filtered genes; results in matrix order."""
+    filtering at ``request.alpha``) on the filtered genes; results in matrix order.
+    pydeseq2's warnings about the data come back in ``DeResult.warnings``, not printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        dds = _fit(data, processes)
+        stats = _test(dds, data, request)
+    notes = data_warnings(caught)
+    table = stats.results_df.reindex(columns=list(RESULT_COLUMNS[1:]))
+    table.insert(0, "gene", table.index.astype(str))
+    table = table.reset_index(drop=True)
+    trend = (
+        tuple(float(x) for x in dds.uns["trend_coeffs"])
+        if "trend_coeffs" in dds.uns
+        else (float("nan"),) * 2
+    )
+    import pandas as pd
+
+    normalised = pd.DataFrame(dds.layers["normed_counts"].T, dds.var_names, dds.obs_names)
+    normalised.index.name = "gene"
+    names = ["genewise_dispersions", "fitted_dispersions", "MAP_dispersions", "dispersions"]
+    dispersions = dds.var[names].set_axis(list(DISPERSION_COLUMNS), axis=1).astype(float)
+    dispersions.index.name = "gene"
+    return DeResult(
+        table,
+        normalised,
+        dds.obs["size_factors"].astype(float),
+        (trend[0], trend[1]),
+        float(dds.uns["prior_disp_var"]),
+        dispersions,
+        notes,
+    )
+
+
+def data_warnings(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    """The recorded UserWarnings that say something about the data (DATA_WARNINGS), as
+    lines for the user, each once and in order; other warnings are shown again as usual."""
+    lines: list[str] = []
+    for message in caught:
+        text = str(message.message)
+        if not issubclass(message.category, UserWarning):
+            warnings.warn_explicit(message.message, message.category, message.filename,
+                                   message.lineno)  # fmt: skip
+            continue
+        line = next((t or text for k, t in DATA_WARNINGS.items() if text.startswith(k)), None)
+        if line is not None and line not in lines:
+            lines.append(line)
+    return tuple(lines)
+
+
+def _test(dds, data: DeInput, request: DeRequest):  # type: ignore[no-untyped-def]
+    """pydeseq2's Wald test (and shrinkage) of the request's contrast on a fitted ``dds``."""
     from pydeseq2.ds import DeseqStats
 
-    dds = _fit(data, processes)
     contrast = (
         data.contrast_vector
         if data.contrast_vector is not None
@@ -216,25 +283,7 @@ def run_deseq(data: DeInput, request: DeRequest, processes: int = 1) -> DeResult
         stats.summary()
         if request.shrink:
             _shrink(stats, dds, request)
-    table = stats.results_df.reindex(columns=list(RESULT_COLUMNS[1:]))
-    table.insert(0, "gene", table.index.astype(str))
-    table = table.reset_index(drop=True)
-    trend = (
-        tuple(float(x) for x in dds.uns["trend_coeffs"])
-        if "trend_coeffs" in dds.uns
-        else (float("nan"),) * 2
-    )
-    import pandas as pd
-
-    normalised = pd.DataFrame(dds.layers["normed_counts"].T, dds.var_names, dds.obs_names)
-    normalised.index.name = "gene"
-    return DeResult(
-        table,
-        normalised,
-        dds.obs["size_factors"].astype(float),
-        (trend[0], trend[1]),
-        float(dds.uns["prior_disp_var"]),
-    )
+    return stats
 
 
 def _shrink(stats, dds, request: DeRequest) -> None:  # type: ignore[no-untyped-def]
@@ -261,15 +310,13 @@ def _fit(data: DeInput, processes: int):  # type: ignore[no-untyped-def]
     if not isinstance(design, str):
         sheet = sheet.loc[:, []]
     inference = VectorisedInference(processes=processes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            dds = DeseqData(
-                counts=counts.T, metadata=sheet, design=design, quiet=True, inference=inference
-            )
-        except ValueError as error:
-            raise IcarusError(f"the design cannot be fitted: {error}") from None
-        dds.deseq2()
+    try:
+        dds = DeseqData(
+            counts=counts.T, metadata=sheet, design=design, quiet=True, inference=inference
+        )
+    except ValueError as error:
+        raise IcarusError(f"the design cannot be fitted: {error}") from None
+    dds.deseq2()
     return dds
 
 

@@ -8,6 +8,11 @@ answers therefore means reproducing its search, step for step, not just finding 
 Here every gene takes the same steps as in DESeq2's C++ loop, but a whole block of genes
 steps together: one batched evaluation per step instead of one call per gene.
 
+The prior variance of the MAP step (``estimateDispersionsPriorVar``) is here too: with more
+than three residual degrees of freedom it is the variance of the log dispersion residuals
+less their expected sampling variance; with three or fewer, where that difference is too
+noisy, DESeq2 finds it by simulation (:func:`prior_variance`).
+
 Arrays are samples x genes; per-gene vectors have one value per gene column.
 """
 
@@ -16,13 +21,23 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
 from icarus_omics.nb_glm import information, outer_products
 
 ARMIJO_EPSILON = 1e-4  # DESeq2.cpp fitDisp
 LOG_ALPHA_LIMITS = (-30.0, 10.0)  # fitDisp keeps proposals inside these (lgamma stability)
 GRID_POINTS = 20  # fitDispGridWrapper: 20 coarse points, then 20 fine ones
+MIN_PRIOR_VARIANCE = 0.25  # estimateDispersionsPriorVar: pmax(..., 0.25)
+# estimateDispersionsPriorVar with m - p <= 3: residual histogram on breaks -10, -9.5, ..., 10;
+# 200 candidate variances in [0, 8], each with 10,000 simulated residuals; the KL divergence
+# curve smoothed by loess(span = 0.2) and minimised on 1,000 points in [0, 8]
+PRIOR_BREAKS = np.arange(-20, 21) / 2.0
+PRIOR_GRID, PRIOR_FINE_GRID, PRIOR_DRAWS = np.linspace(0, 8, 200), np.linspace(0, 8, 1000), 10_000
+# DESeq2 calls set.seed(2) before its simulation; numpy cannot replay R's generator, so the
+# draws differ and the estimate moves by about one step of the 1,000-point grid, as it does
+# in R between seeds (see tests/expected/rna/README.md)
+PRIOR_SEED = 2
 
 
 class DispersionPrior(NamedTuple):
@@ -258,3 +273,102 @@ def _gamma_identity_glm(
 
 def _gamma_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     return float(-2.0 * np.sum(np.log(y / mu) - (y - mu) / mu))
+
+
+def prior_variance(residuals: np.ndarray, residual_df: int, seed: int = PRIOR_SEED) -> float:
+    """DESeq2's ``estimateDispersionsPriorVar``: the variance of the normal prior on log
+    dispersion around the trend.
+
+    ``residuals`` are log(gene-wise dispersion) - log(trend) of the genes whose gene-wise
+    estimate is >= 100 x the minimum dispersion; ``residual_df`` is samples - coefficients.
+    With more than three residual degrees of freedom: their squared MAD less trigamma(df / 2),
+    the sampling variance of a log dispersion estimate; with df <= 3 (e.g. a paired design
+    of two to four patients) that difference is dominated by noise, and DESeq2 instead picks
+    the variance whose simulated residuals (log chi-square / df plus normal noise) best match
+    the observed histogram (:func:`_simulated_prior_variance`). At least 0.25 either way,
+    except with no residual degree of freedom, where it is the squared MAD.
+    """
+    if residual_df <= 0:
+        return residual_variance(residuals)
+    if residual_df <= 3:
+        return max(_simulated_prior_variance(residuals, residual_df, seed), MIN_PRIOR_VARIANCE)
+    expected = float(polygamma(1, residual_df / 2))
+    return max(residual_variance(residuals) - expected, MIN_PRIOR_VARIANCE)
+
+
+def residual_variance(residuals: np.ndarray) -> float:
+    """DESeq2's ``varLogDispEsts``: R's ``mad(residuals)^2`` (constant 1.4826)."""
+    return float((1.4826 * np.median(np.abs(residuals - np.median(residuals)))) ** 2)
+
+
+def _simulated_prior_variance(residuals: np.ndarray, residual_df: int, seed: int) -> float:
+    """The grid variance x minimising the KL divergence between the histogram of the
+    residuals and that of log(chi2_df / df) + N(0, x) draws (DESeq2's small-df branch,
+    step for step; numpy's generator seeded with ``seed`` in place of R's)."""
+    rng = np.random.default_rng(seed)
+    low, high = PRIOR_BREAKS[0], PRIOR_BREAKS[-1]
+    observed = _histogram_density(residuals[(residuals > low) & (residuals < high)])
+    shape = (len(PRIOR_GRID), PRIOR_DRAWS)
+    chi2 = rng.chisquare(residual_df, shape)  # one generator, whole grid: same draws always
+    noise = rng.standard_normal(shape) * np.sqrt(PRIOR_GRID)[:, None]
+    simulated = np.log(chi2) + noise - np.log(residual_df)
+    divergences = np.empty(len(PRIOR_GRID))
+    for i, row in enumerate(simulated):
+        expected = _histogram_density(row[(row > low) & (row < high)])
+        both = np.concatenate([observed, expected])
+        small = both[both > 0].min()
+        divergences[i] = np.sum(observed * (np.log(observed + small) - np.log(expected + small)))
+    smooth = _loess_quadratic(PRIOR_GRID, divergences, span=0.2, x_new=PRIOR_FINE_GRID)
+    return float(PRIOR_FINE_GRID[np.argmin(smooth)])
+
+
+def _histogram_density(values: np.ndarray) -> np.ndarray:
+    """R's ``hist(values, breaks = PRIOR_BREAKS)$density``: right-closed bins whose breaks
+    are moved by R's fuzz (1e-7 of the bin width) so that values on a break fall left."""
+    fuzz = 1e-7 * 0.5
+    breaks = PRIOR_BREAKS + np.r_[-fuzz, np.full(len(PRIOR_BREAKS) - 1, fuzz)]
+    bins = np.searchsorted(breaks, values, side="left") - 1
+    counts = np.bincount(bins, minlength=len(PRIOR_BREAKS) - 1).astype(float)
+    return np.asarray(counts / (len(values) * np.diff(PRIOR_BREAKS)))
+
+
+def _loess_quadratic(x: np.ndarray, y: np.ndarray, span: float, x_new: np.ndarray) -> np.ndarray:
+    """R's ``predict(loess(y ~ x, span = span), x_new)`` for one sorted predictor without
+    ties (degree 2, gaussian, ``surface = "interpolate"``, ``cell = 0.2``): local quadratic
+    fits (tricube weights over the span's nearest points) at the vertices of loess's k-d
+    tree, cubic Hermite interpolation of their values and slopes in between."""
+    n = len(x)
+    neighbours = min(n, int(np.floor(n * span + 1e-5)))
+    cell_size = int(np.floor(n * span * 0.2))
+    margin = 0.005 * max(x[-1] - x[0], 1e-10 * max(abs(x[0]), abs(x[-1])) + 1e-30)
+    vertices = {x[0] - margin, x[-1] + margin}
+    cells = [(0, n - 1, x[0] - margin, x[-1] + margin)]  # point range and vertex pair
+    while cells:  # ehg124: split at the median point until a cell holds <= cell_size
+        lo, hi, left, right = cells.pop()
+        middle = (lo + hi + 2) // 2 - 1  # Fortran's m = (l + u) / 2 on 1-based indices
+        if hi - lo + 1 <= cell_size or x[middle] in (left, right):
+            continue
+        vertices.add(x[middle])
+        cells += [(lo, middle, left, x[middle]), (middle + 1, hi, x[middle], right)]
+    knots = np.array(sorted(vertices))
+    fits = np.array([_local_quadratic(x, y, knot, neighbours) for knot in knots])
+    k = np.clip(np.searchsorted(knots, x_new, side="left") - 1, 0, len(knots) - 2)
+    width = knots[k + 1] - knots[k]
+    h = (x_new - knots[k]) / width
+    value = (1 - h) ** 2 * (1 + 2 * h) * fits[k, 0] + h**2 * (3 - 2 * h) * fits[k + 1, 0]
+    slope = h * (1 - h) ** 2 * fits[k, 1] + h**2 * (h - 1) * fits[k + 1, 1]
+    return np.asarray(value + slope * width)
+
+
+def _local_quadratic(x: np.ndarray, y: np.ndarray, at: float, neighbours: int) -> np.ndarray:
+    """loess's ``ehg127``: value and slope at ``at`` of the quadratic fitted by weighted
+    least squares to the ``neighbours`` nearest points, tricube weights on the distance
+    relative to the farthest of them."""
+    distance = np.abs(x - at)
+    nearest = np.argsort(distance, kind="stable")[:neighbours]
+    radius = distance[nearest].max()
+    weights = np.sqrt((1 - (distance[nearest] / radius) ** 3) ** 3)
+    offset = x[nearest] - at
+    design = np.column_stack([np.ones_like(offset), offset, offset**2]) * weights[:, None]
+    coefficients = np.linalg.lstsq(design, y[nearest] * weights, rcond=None)[0]
+    return np.asarray(coefficients[:2])

@@ -48,3 +48,11 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return code, out, err
 
     return run
+
+
+def missing_reference(message: str) -> None:
+    """Skip a test whose reference tool (e.g. R with DESeq2) is missing; fail instead when
+    ICARUS_REQUIRE_SHARED=1, as :func:`shared_file` does for missing shared data."""
+    if os.environ.get("ICARUS_REQUIRE_SHARED") == "1":
+        pytest.fail(message)
+    pytest.skip(message)

@@ -29,6 +29,7 @@ from icarus_omics.io.counts import (
 )
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
+from icarus_omics.nb_dispersion import PRIOR_SEED
 
 
 def read_counts(
@@ -62,6 +63,8 @@ def run_rna_de(
     data = prepare(counts, sheet, request, str(counts_path))
     _warn(data, request)
     result = run_deseq(data, request, threads)
+    for line in result.warnings:
+        stderr.print(f"warning: {line}", markup=False)
     table = result.table
     if gene_map is not None:
         symbol_of = versioned_lookup(read_two_columns(gene_map, "gene map"))
@@ -143,5 +146,6 @@ def _summary(data: DeInput, result: DeResult, request: DeRequest) -> dict[str, o
         "dispersion_trend": {"a0": result.trend[0], "a1": result.trend[1]},
         "dispersion_prior_variance": result.prior_variance,
         "engine": f"pydeseq2 {pydeseq2.__version__} with icarus-omics vectorised DESeq2 fits",
-        "random_steps": "none (the DESeq2 fit is deterministic)",
+        "random_steps": "none, except that with <= 3 residual degrees of freedom the "
+        f"dispersion prior variance is simulated as DESeq2 does (fixed seed {PRIOR_SEED})",
     }
