@@ -9,6 +9,7 @@ all (``;``-joined, sorted) in its matrix cell.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,10 @@ MUTATION_TYPES = {
     "In_Frame_Del": "inframe",
     "In_Frame_Ins": "inframe",
 }
+# Matrix cell of a sample without mutation or CNA data (--allow-missing): not profiled,
+# never wild type; such samples are left out of every frequency and test, as cBioPortal
+# leaves unprofiled samples out of its denominators.
+NOT_PROFILED = "NA"
 TYPES = ("missense", "truncating", "inframe", "other", "amplification", "deletion")
 # Rows of the frequency table: any alteration, any mutation, and each copy-number change.
 CLASSES = {
@@ -71,19 +76,35 @@ def alteration_events(mutations: pd.DataFrame, copy_numbers: pd.DataFrame) -> pd
     return pd.concat(parts, ignore_index=True).drop_duplicates().astype(str)
 
 
-def alteration_matrix(events: pd.DataFrame, genes: list[str], samples: list[str]) -> pd.DataFrame:
-    """Gene x sample matrix of ';'-joined alteration types ('' when unaltered)."""
+def alteration_matrix(
+    events: pd.DataFrame,
+    genes: list[str],
+    samples: list[str],
+    not_profiled: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Gene x sample matrix of ';'-joined alteration types ('' when unaltered,
+    ``NOT_PROFILED`` throughout the columns of ``not_profiled`` samples)."""
     matrix = pd.DataFrame("", index=pd.Index(genes, name="gene"), columns=samples)
     kept = events[events["gene"].isin(genes) & events["sample"].isin(samples)]
     for (gene, sample), types in kept.groupby(["gene", "sample"])["type"]:
         matrix.loc[gene, sample] = ";".join(sorted(set(types)))
+    absent = [s for s in samples if s in set(not_profiled)]
+    matrix[absent] = NOT_PROFILED
     return matrix
+
+
+def profiled_samples(matrix: pd.DataFrame) -> list[str]:
+    """The samples (columns) of an alteration matrix that were profiled."""
+    return [s for s in matrix.columns if not (matrix[s] == NOT_PROFILED).all() or matrix.empty]
 
 
 def frequencies(matrix: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     """Per gene and alteration class, the altered samples in each group, Fisher's exact
-    test (two-sided) and Benjamini-Hochberg adjusted p-values (over all rows)."""
-    a, b = groups.members(groups.a), groups.members(groups.b)
+    test (two-sided) and Benjamini-Hochberg adjusted p-values (over all rows). Samples
+    not profiled (``NOT_PROFILED`` columns) are left out of every count and total."""
+    profiled = set(profiled_samples(matrix))
+    a = [s for s in groups.members(groups.a) if s in profiled]
+    b = [s for s in groups.members(groups.b) if s in profiled]
     rows = []
     for gene, cells in matrix.iterrows():
         for name, types in CLASSES.items():

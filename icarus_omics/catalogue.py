@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 import numpy as np
 import pandas as pd
@@ -352,6 +352,7 @@ def _contexts(snvs: pd.DataFrame, reference: Sequences) -> np.ndarray:
     """Base codes (n x 3: 5' base, REF position, 3' base) of each SNV from the FASTA;
     -1 for N, IUPAC codes and positions past a contig end."""
     context = np.full((len(snvs), 3), -1, dtype=np.int8)
+    _check_contigs(pd.unique(snvs["chrom"].astype(str)).tolist(), reference)
     groups = pd.Series(np.arange(len(snvs))).groupby(snvs["chrom"].to_numpy(), sort=True)
     for chrom, rows in groups:
         where = rows.to_numpy()
@@ -362,19 +363,16 @@ def _contexts(snvs: pd.DataFrame, reference: Sequences) -> np.ndarray:
 def _contig_contexts(reference: Sequences, chrom: str, pos: np.ndarray) -> np.ndarray:
     """Contexts of 1-based positions ``pos`` on ``chrom``, read in blocks of nearby sites."""
     name = reference.contig(chrom)
-    if name is None:
-        raise IcarusError(
-            f"contig {chrom!r} of the calls is not in {reference.path} "
-            f"(it has {', '.join(list(reference.lengths)[:5])}...): a wrong reference "
-            "or genome build (a chr prefix is matched either way)"
-        )
+    if name is None:  # _contexts checked every contig first; kept for direct callers
+        _refuse_missing([chrom], reference)
     length = reference.lengths[name]
     if pos.min() < 1:
         raise IcarusError(f"the calls place an SNV at {chrom}:{pos.min()}; positions are 1-based")
     if pos.max() > length:
         raise IcarusError(
             f"the calls place an SNV at {chrom}:{pos.max()} but {name} is {length:,} bp in "
-            f"{reference.path}: the calls and the FASTA are different genome builds"
+            f"{reference.path}: the calls and the FASTA are different genome builds, or the "
+            "FASTA holds only part of the contig"
         )
     order = np.argsort(pos, kind="stable")
     start0 = pos[order] - 1
@@ -396,6 +394,26 @@ def _contig_contexts(reference: Sequences, chrom: str, pos: np.ndarray) -> np.nd
     context = np.empty((len(pos), 3), dtype=np.int8)
     context[order] = np.stack([codes[at - 1], codes[at], codes[at + 1]], axis=1)
     return context
+
+
+def _check_contigs(contigs: list[str], reference: Sequences) -> None:
+    """Name every contig of the calls that the FASTA lacks: a FASTA of some chromosomes
+    (or a primary assembly without decoys) is not a different genome build."""
+    missing = [name for name in contigs if reference.contig(name) is None]
+    if missing:
+        _refuse_missing(missing, reference)
+
+
+def _refuse_missing(missing: list[str], reference: Sequences) -> NoReturn:
+    shown = ", ".join(repr(name) for name in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    names = list(reference.lengths)
+    has = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+    raise IcarusError(
+        f"{reference.path} lacks contig(s) {shown}{more} of the calls (it has {has}); give the "
+        "FASTA the calls were made on, with all their contigs (a chr prefix is matched "
+        "either way)"
+    )
 
 
 def _check_reference(

@@ -77,11 +77,17 @@ def test_alterations_command(cli: Callable[..., CliResult], tmp_path: Path) -> N
         "s1\tPIK3CA\tp.E545K\tMissense_Mutation\ttrue\n"
         "s4\tPIK3CA\tp.H1047R\tMissense_Mutation\ttrue\n"
         "s2\tTTN\tp.A1V\tMissense_Mutation\tfalse\n"
+        "s3\tTTN\tp.A1V\tMissense_Mutation\tfalse\n"
+        "s5\tTTN\tp.A1V\tMissense_Mutation\tfalse\n"
     )
     cna = tmp_path / "s3.cna_genes.tsv"
     cna.write_text(
         "gene\tchrom\tcategory\tfocal\nERBB2\t17\thigh_level_gain\ttrue\nMYC\t8\thigh_level_gain\tfalse\n"
     )
+    others = []  # every sample needs its CNA table, even one without a change
+    for sample in ("s1", "s2", "s4", "s5"):
+        others += ["--cna", tmp_path / f"{sample}.cna_genes.tsv"]
+        (tmp_path / f"{sample}.cna_genes.tsv").write_text("gene\tchrom\tcategory\tfocal\n")
     panel = tmp_path / "panel.txt"
     panel.write_text("PIK3CA\nERBB2\nMYC\nTTN\n")
     code, out, err = cli(
@@ -91,6 +97,7 @@ def test_alterations_command(cli: Callable[..., CliResult], tmp_path: Path) -> N
         muts,
         "--cna",
         cna,
+        *others,
         "--genes",
         panel,
         "-o",

@@ -249,8 +249,20 @@ def test_a_few_ref_mismatches_are_skipped_and_counted(genome: Reference) -> None
 
 
 def test_contig_missing_from_the_fasta_is_named(genome: Reference) -> None:
-    with pytest.raises(IcarusError, match=r"contig 'chr7' of the calls is not in .*genome.fa"):
+    with pytest.raises(IcarusError, match=r"genome.fa lacks contig\(s\) 'chr7' of the calls"):
         build_catalogue(variants(("S1", "chr7", 10, "C", "T")), genome)
+
+
+def test_every_missing_contig_is_named_not_called_another_build(genome: Reference) -> None:
+    """A FASTA of some chromosomes used to be reported as a different genome build."""
+    calls = variants(
+        ("S1", "chr1", 10, "C", "T"), ("S1", "chr7", 10, "C", "T"), ("S2", "chrX", 5, "G", "A")
+    )
+    with pytest.raises(IcarusError) as caught:
+        build_catalogue(calls, genome)
+    message = str(caught.value)
+    assert "lacks contig(s) 'chr7', 'chrX' of the calls (it has 1, 2)" in message
+    assert "build" not in message
 
 
 def test_position_past_the_contig_end_is_a_build_error(genome: Reference) -> None:

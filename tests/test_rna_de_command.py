@@ -191,3 +191,21 @@ def test_installed_hallmark_and_kegg_find_the_study_pathways(cli, tmp_path, monk
         assert code == 0, err
         table = pd.read_csv(tmp_path / name / "gsea_results.tsv", sep="\t", index_col="term")
         assert table.loc[term, "padj"] < 0.05 and np.sign(table.loc[term, "nes"]) == sign, term
+
+
+def test_sample_listed_twice_in_the_sheet_is_one_line_error(cli, tmp_path):
+    """Issue 9: a repeated sample sheet row gives a one-line error naming the sample (the
+    check lives in the sheet preparation of rna-de; no traceback)."""
+    counts = tmp_path / "counts.tsv"
+    rows = "".join(f"G{k}\t{k}\t{k + 1}\t{k}\t{k + 2}\n" for k in range(20))
+    counts.write_text("gene\tA\tB\tC\tD\n" + rows)
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(
+        "sample\tpatient\tresponse\nA\tP1\tR\nB\tP2\tR\nC\tP3\tNR\nD\tP4\tNR\nA\tP1\tR\n"
+    )
+    code, _, err = cli(
+        "rna-de", counts, sheet, "--design", "~ response", "--contrast", "response:R:NR",
+        "-o", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "sample A is listed twice" in err

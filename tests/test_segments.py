@@ -113,7 +113,7 @@ def test_read_cohort_prefix_and_duplicates(tmp_path: Path) -> None:
     with pytest.raises(IcarusError, match=r"sample 'T1' appears in .* and in"):
         files.read_cohort([one, copy])
     slash = write(tmp_path, "s.txt", "sample\tchrom\tstart\tend\ttcn\tlcn\na/b\t1\t1\t9\t2\t1\n")
-    with pytest.raises(IcarusError, match="sample name 'a/b' cannot name output files"):
+    with pytest.raises(IcarusError, match="sample 'a/b' contains a path separator"):
         files.read_cohort([slash])
 
 
@@ -133,12 +133,45 @@ def test_fit_out_file_lines(tmp_path: Path) -> None:
 def test_fit_table_with_samples(tmp_path: Path) -> None:
     path = write(tmp_path, "fits.tsv", "sample\tpurity\tploidy\nA\t0.4\t2.9\nB\tNA\t2.0\n")
     assert files.read_fit(path) == [("A", cna.Fit(0.4, 2.9)), ("B", cna.Fit(None, 2.0))]
-    assert files.read_fits([path], ["B", "A", "C"]) == {
+    assert files.read_fits([path], ["B", "A"]) == {
         "B": cna.Fit(None, 2.0),
         "A": cna.Fit(0.4, 2.9),
     }
-    with pytest.raises(IcarusError, match=r"--fit names samples A, B but none of the segment"):
+    with pytest.raises(IcarusError, match=r"--fit has no fit for sample\(s\) X, Y \(it names A, B"):
         files.read_fits([path], ["X", "Y"])
+
+
+def test_named_fits_are_matched_by_name_and_every_sample_needs_one(tmp_path: Path) -> None:
+    """A fit table naming only other samples used to be applied to a lone sample."""
+    path = write(tmp_path, "fits.tsv", "sample\tpurity\tploidy\nOTHER\t0.4\t2.9\n")
+    with pytest.raises(IcarusError, match=r"no fit for sample\(s\) T1 \(it names OTHER\)"):
+        files.read_fits([path], ["T1"])
+    with pytest.raises(IcarusError, match=r"no fit for sample\(s\) C "):
+        files.read_fits(
+            [write(tmp_path, "ab.tsv", "sample\tpurity\tploidy\nA\t0.4\t2\nB\t0.5\t2\n")],
+            ["A", "C"],
+        )
+    twice = write(tmp_path, "twice.tsv", "sample\tpurity\tploidy\nA\t0.4\t2\nA\t0.5\t2\n")
+    with pytest.raises(IcarusError, match="sample 'A' has more than one fit"):
+        files.read_fits([twice], ["A"])
+    mixed = write(tmp_path, "T1.out", "# Purity = 0.5\n# Ploidy = 2\n")
+    with pytest.raises(IcarusError, match="mixes fits named"):
+        files.read_fits([path, mixed], ["OTHER", "T1"])
+
+
+def test_unnamed_fits_go_in_order_but_not_to_another_named_sample(tmp_path: Path) -> None:
+    """Decision: FACETS .out lines and key/value rows carry no sample name, so they stay
+    usable one per sample in segment-file order; a file named after another sample of
+    the run is refused."""
+    t1 = write(tmp_path, "T1.out", "# Purity = 0.5\n# Ploidy = 2\n")
+    t2 = write(tmp_path, "T2.out", "# Purity = 0.7\n# Ploidy = 3\n")
+    assert files.read_fits([t1], ["T1"]) == {"T1": cna.Fit(0.5, 2.0)}
+    assert files.read_fits([write(tmp_path, "fit.txt", "purity\t0.6\n")], ["T9"]) == {
+        "T9": cna.Fit(0.6, None)
+    }
+    assert files.read_fits([t1, t2], ["T1", "T2"])["T2"] == cna.Fit(0.7, 3.0)
+    with pytest.raises(IcarusError, match="named after sample 'T2' but stands in the place"):
+        files.read_fits([t2, t1], ["T1", "T2"])
 
 
 @pytest.mark.parametrize(

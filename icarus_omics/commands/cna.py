@@ -38,8 +38,9 @@ Genes = Annotated[Path, typer.Option(help=_GENES, exists=True, dir_okay=False)]
 Purity = Annotated[float | None, typer.Option(help="Purity in (0, 1] of a lone sample (reported).")]
 Ploidy = Annotated[float | None, typer.Option(help="Ploidy of a lone sample (reported).")]
 _FIT = (
-    "FACETS fit summary: purity/ploidy key-value rows, '# Purity = 0.5' lines, or a table with "
-    "purity and ploidy columns (and sample); repeat in segment-file order."
+    "FACETS fit summary: a table with sample, purity and ploidy columns (matched by sample "
+    "name; every sample needs its row), or unnamed purity/ploidy key-value rows or "
+    "'# Purity = 0.5' lines, one per sample in segment-file order."
 )
 FitFiles = Annotated[
     list[Path] | None, typer.Option(help=_FIT, metavar="FILE", exists=True, dir_okay=False)

@@ -96,13 +96,18 @@ def signatures(
     from icarus_omics.io.signatures import read_shortlist, read_signatures
     from icarus_omics.io.tables import write_tsv
 
-    catalogue, report = _catalogue(inputs, fasta)
+    catalogue, report, indexed = _catalogue(inputs, fasta)
+    if spectra:  # each sample names its spectra/SAMPLE.png
+        _check_file_names(catalogue.columns)
     name = f"{signature_set}-exome" if exome and signature_set == "cosmic-v3.2" else signature_set
     reference = read_signatures(name)
     reference = reference[read_shortlist(shortlist, list(reference.columns))]
     counts = catalogue.sum(axis=0)
     eligible = [s for s in catalogue.columns if counts[s] >= min_snvs]
-    notes = _build_notes(catalogue, eligible, min_snvs, exome, report)
+    log_ratio = _exome_log_ratio(catalogue, signature_set, list(reference.columns))
+    notes = _build_notes(catalogue, eligible, min_snvs, exome, report, log_ratio)
+    if indexed:
+        notes += f"; indexed {fasta} (wrote its .fai next to it)"
     if not eligible:
         raise IcarusError(f"no sample has {min_snvs} SNVs or more (--min-snvs); nothing to fit")
     fit = _fit(fitting, catalogue[eligible], reference, method, max_cosine_drop, max_delta, threads)
@@ -139,7 +144,7 @@ def signatures(
     )
 
 
-def _catalogue(inputs: list[Path], fasta: Path | None) -> tuple[pd.DataFrame, object | None]:
+def _catalogue(inputs: list[Path], fasta: Path | None) -> tuple[pd.DataFrame, object | None, bool]:
     from icarus_omics.catalogue import build_catalogue
     from icarus_omics.io.catalogue import is_maf, read_catalogue, read_variant_files
     from icarus_omics.io.fasta import Reference
@@ -148,13 +153,36 @@ def _catalogue(inputs: list[Path], fasta: Path | None) -> tuple[pd.DataFrame, ob
     if tables:
         if len(inputs) > 1:
             raise IcarusError("give either one catalogue TSV or VCF/MAF files, not both")
-        return read_catalogue(tables[0]), None
+        return read_catalogue(tables[0]), None, False
     if fasta is None:
         raise IcarusError(
             "VCF/MAF input needs --fasta (indexed reference) for the trinucleotide context"
         )
     variants, names = read_variant_files(inputs)
-    return build_catalogue(variants, Reference(fasta), names)
+    reference = Reference(fasta)
+    return (*build_catalogue(variants, reference, names), reference.indexed)
+
+
+def _check_file_names(samples: pd.Index) -> None:
+    from icarus_omics.io.files import safe_name
+
+    for sample in samples:
+        try:
+            safe_name(str(sample), "sample")
+        except IcarusError as error:  # signatures has no --prefix: say what helps here
+            advice = "rename it in the input, or plot no spectra (--no-spectra)"
+            raise IcarusError(str(error).replace("rename it or set --prefix", advice)) from None
+
+
+def _exome_log_ratio(catalogue: pd.DataFrame, signature_set: str, names: list[str]) -> float | None:
+    """Exome-vs-genome log-likelihood ratio, when both COSMIC sets are at hand."""
+    from icarus_omics.io.signatures import read_signatures
+    from icarus_omics.signatures import exome_log_ratio
+
+    if signature_set != "cosmic-v3.2":
+        return None
+    genome, exome = read_signatures("cosmic-v3.2"), read_signatures("cosmic-v3.2-exome")
+    return exome_log_ratio(catalogue, genome[names], exome[names])
 
 
 def _is_vcf(path: Path) -> bool:
@@ -184,28 +212,32 @@ def _options(method: Method, max_cosine_drop: float, max_delta: float) -> dict[s
     return {"max_delta": max_delta} if method is Method.STRICT else {}
 
 
-# Median SNVs per sample below which a catalogue looks like an exome: WGS tumours carry
-# thousands of SNVs, exomes (~1% of the genome) tens to hundreds.
-EXOME_LIKE_MEDIAN = 2_000
-
-
 def _build_notes(
-    catalogue: pd.DataFrame, eligible: list[str], min_snvs: int, exome: bool, report: object | None
+    catalogue: pd.DataFrame,
+    eligible: list[str],
+    min_snvs: int,
+    exome: bool,
+    report: object | None,
+    log_ratio: float | None,
 ) -> str:
+    from icarus_omics.signatures import SEQUENCING_LOG_RATIO
+
     notes = []
     skipped = len(catalogue.columns) - len(eligible)
     if skipped:
         notes.append(f"{skipped} sample(s) under {min_snvs} SNVs not fitted")
-    median = float(catalogue.sum(axis=0).median())
-    if not exome and median < EXOME_LIKE_MEDIAN:
+    # The trinucleotide make-up of the catalogue decides, not the number of SNVs: see
+    # signatures.exome_log_ratio (exome-normalised vs genome COSMIC signatures).
+    if log_ratio is not None and not exome and log_ratio > SEQUENCING_LOG_RATIO:
         notes.append(
-            f"warning: median {median:.0f} SNVs per sample looks like exome data; "
-            "consider --exome (exome-normalised signatures)"
+            f"warning: the trinucleotide contexts look like exome data (log-likelihood ratio "
+            f"{log_ratio:.0f} for exome- vs genome-normalised signatures); consider --exome"
         )
-    if exome and median >= 10 * EXOME_LIKE_MEDIAN:
+    if log_ratio is not None and exome and log_ratio < -SEQUENCING_LOG_RATIO:
         notes.append(
-            f"warning: median {median:.0f} SNVs per sample looks like a whole genome, "
-            "but --exome uses exome-normalised signatures"
+            f"warning: the trinucleotide contexts look like a whole genome (log-likelihood "
+            f"ratio {-log_ratio:.0f} for genome- vs exome-normalised signatures), but --exome "
+            "uses exome-normalised signatures"
         )
     if report is not None:
         notes.append(report.summary())  # type: ignore[attr-defined]

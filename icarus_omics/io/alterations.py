@@ -33,7 +33,44 @@ def read_alterations(path: Path, include_non_focal: bool = False) -> tuple[Kind,
     ``variant_classification`` for mutations; ``gene``, ``change`` (and ``sample`` when
     known) for copy-number changes, keeping only amplifications and deletions (focal ones
     only for icarus-omics CNA tables unless ``include_non_focal``)."""
+    kind, table, _ = read_profiled_alterations(path, include_non_focal)
+    return kind, table
+
+
+def read_profiled_alterations(
+    path: Path, include_non_focal: bool = False
+) -> tuple[Kind, pd.DataFrame, list[str] | None]:
+    """As :func:`read_alterations`, plus the samples the table covers (profiled samples,
+    whether or not any of their events is kept): the ``Tumor_Sample_Barcode``/``sample``
+    values or sample columns of the whole file; None when the table names no sample (a
+    per-sample table, named by its file)."""
     table = read_tsv(path, what="alteration table")
+    kind, normalised = _normalise(path, table, include_non_focal)
+    return kind, normalised, _profiled(table)
+
+
+def _profiled(table: pd.DataFrame) -> list[str] | None:
+    for column in ("Tumor_Sample_Barcode", "sample"):
+        if column in table.columns:
+            return list(dict.fromkeys(table[column].astype(str)))
+    first = table.columns[0]
+    if first in ("Hugo_Symbol", "Gene Symbol", "gene") and not _is_long(table):
+        return [c for c in table.columns[1:] if c.lower() not in MATRIX_EXTRA]
+    return None
+
+
+def _is_long(table: pd.DataFrame) -> bool:
+    """A table of one row per event (mutations, cna_genes), not a gene x sample matrix."""
+    columns = set(table.columns)
+    return bool(
+        {"Variant_Classification", "variant_classification", "category", "Copy_Number_Alteration"}
+        & columns
+    )
+
+
+def _normalise(
+    path: Path, table: pd.DataFrame, include_non_focal: bool
+) -> tuple[Kind, pd.DataFrame]:
     columns = set(table.columns)
     if "Variant_Classification" in columns and "Hugo_Symbol" in columns:
         return "mutations", _mutations(path, table, "Hugo_Symbol", "Variant_Classification")

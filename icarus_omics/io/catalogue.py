@@ -12,7 +12,6 @@ kept.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from icarus_omics.catalogue import CHANNEL_INDEX_NAME, CHANNELS
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.tables import read_tsv
+from icarus_omics.io.tables import READ_ERRORS, open_text, read_tsv, unreadable
 from icarus_omics.io.vcf import TUMOR_NAMES, open_vcf
 
 if TYPE_CHECKING:
@@ -214,13 +213,14 @@ def _read_table(path: Path) -> pd.DataFrame:
 
     try:
         return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise IcarusError(f"{path}: not a readable tab-separated catalogue ({error})") from None
+    except READ_ERRORS as error:
+        raise unreadable(path, "catalogue", error) from None
 
 
 def _header_fields(path: Path) -> list[str]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt") as handle:
+    with open_text(path) as handle:
         return [f.strip('"') for f in handle.readline().rstrip("\r\n").split("\t")]
 
 

@@ -9,7 +9,7 @@ import pysam
 from icarus_omics.example_cohort import ExampleCohort
 from icarus_omics.example_copy_number import example_fits, example_segments
 from icarus_omics.example_rna import ExampleRna, write_gmt_text
-from icarus_omics.io.files import staged_outputs
+from icarus_omics.io.files import safe_name, staged_outputs
 from icarus_omics.io.tables import write_tsv
 
 REFERENCE = "reference/icarus_example.fa"
@@ -18,7 +18,9 @@ SAMPLESHEET = "samplesheet.tsv"
 
 def write_example_cohort(cohort: ExampleCohort, directory: Path) -> Path:
     """Write reference FASTA (+ .fai), bgzipped indexed VCFs, the sample sheet, the gene
-    models, a gene panel and the planted truth under ``directory``; return the sample sheet."""
+    models, a gene panel and the planted truth under ``directory``; return the sample sheet.
+    Tumour names become file names, so each passes ``safe_name`` before anything is written."""
+    tumors = [safe_name(t, "tumour sample") for t in cohort.samples["tumor_sample"].astype(str)]
     with staged_outputs(directory) as stage:
         write_tsv(cohort.samples, stage.path(SAMPLESHEET))
         write_tsv(cohort.genes, stage.path("genes.tsv"))
@@ -30,7 +32,7 @@ def write_example_cohort(cohort: ExampleCohort, directory: Path) -> Path:
     pysam.faidx(str(fasta))
     _write_copy_number(cohort, directory)
     (directory / "vcf").mkdir(exist_ok=True)
-    for tumor in cohort.samples["tumor_sample"].astype(str):
+    for tumor in tumors:
         plain = directory / "vcf" / f"{tumor}.vcf"
         plain.write_text(cohort.vcfs[tumor])
         pysam.tabix_index(str(plain), preset="vcf", force=True)  # bgzips to .vcf.gz + .tbi
@@ -42,7 +44,7 @@ def _write_copy_number(cohort: ExampleCohort, directory: Path) -> None:
     segments = example_segments(cohort.samples, cohort.genes)
     with staged_outputs(directory / "cna") as stage:
         for sample, table in segments.items():
-            write_tsv(table, stage.path(f"{sample}.cncf.txt"))
+            write_tsv(table, stage.path(f"{safe_name(sample, 'tumour sample')}.cncf.txt"))
         write_tsv(example_fits(cohort.samples, segments), stage.path("fits.tsv"))
 
 

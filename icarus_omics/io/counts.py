@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.tables import read_tsv
+from icarus_omics.io.tables import READ_ERRORS, read_tsv, unreadable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +40,10 @@ def read_count_matrix(path: Path) -> pd.DataFrame:
 
     try:
         table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None, dtype=str)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
         raise IcarusError(f"{path}: not a readable count table ({error})") from None
+    except READ_ERRORS as error:
+        raise unreadable(path, "count table", error) from None
     if table.shape[0] == 0 or table.shape[1] == 0:
         raise IcarusError(f"{path}: the count table has no genes or no sample columns")
     table.index = table.index.astype(str)

@@ -8,7 +8,6 @@ writes them. Copy numbers must be whole numbers; lcn may be NA (kept as NaN).
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections.abc import Sequence
@@ -22,7 +21,8 @@ import pandas as pd
 from icarus_omics import __version__
 from icarus_omics import cna as copy_number
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.tables import format_value, read_tsv
+from icarus_omics.io.files import safe_name
+from icarus_omics.io.tables import READ_ERRORS, format_value, open_text, read_tsv, unreadable
 
 # Our column -> the names FACETS and facets-suite give it, in order of preference.
 SEGMENT_ALIASES = {
@@ -168,11 +168,8 @@ def read_cohort(paths: Sequence[Path], prefix: str | None = None) -> list[Sample
         samples = [samples[0]._replace(sample=prefix)]
     seen: dict[str, Path] = {}
     for sample in samples:
-        if sample.sample in ("", ".", "..") or "/" in sample.sample:
-            raise IcarusError(
-                f"{sample.source}: sample name {sample.sample!r} cannot name output files; "
-                "rename it in the sample/ID column or use --prefix"
-            )
+        what = "--prefix" if prefix is not None else f"{sample.source}: sample"
+        safe_name(sample.sample, what)  # it names SAMPLE.cna_genes.tsv
         if sample.sample in seen:
             raise IcarusError(
                 f"sample {sample.sample!r} appears in {seen[sample.sample]} and in "
@@ -215,12 +212,11 @@ def read_fit(path: Path) -> list[tuple[str, copy_number.Fit]]:
 
 
 def _read_lines(path: Path, what: str) -> list[str]:
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt") as handle:
+        with open_text(path) as handle:
             return handle.read().splitlines()
-    except (OSError, UnicodeDecodeError, EOFError) as error:
-        raise IcarusError(f"{path}: cannot read the {what} ({error})") from None
+    except READ_ERRORS as error:
+        raise unreadable(path, what, error) from None
 
 
 def _fields(line: str) -> list[str]:
@@ -245,24 +241,55 @@ def _fit(path: Path, values: dict[str, str]) -> copy_number.Fit:
 
 
 def read_fits(paths: Sequence[Path], samples: Sequence[str]) -> dict[str, copy_number.Fit]:
-    """Fit per sample: one unnamed fit per sample in order, or fits named by sample."""
-    fits = [fit for path in paths for fit in read_fit(path)]
+    """Fit per sample from ``--fit`` files.
+
+    Fits named by a ``sample``/``ID`` column are matched to the samples by name: every
+    sample needs its row (a table naming only other samples is an error, never applied).
+    Unnamed fits (FACETS ``.out`` lines, key/value rows) carry no sample name: one per
+    sample in segment-file order, and a fit file named after another sample of the run
+    (``T2.out`` in T1's place) is refused.
+    """
+    fits = [(path, name, fit) for path in paths for name, fit in read_fit(path)]
     if not fits:
         return {}
-    if all(name for name, _ in fits) and not (len(fits) == len(samples) == 1):
-        named = dict(fits)
-        if not set(named) & set(samples):
-            raise IcarusError(
-                f"--fit names samples {', '.join(list(named)[:4])} but none of the segment "
-                f"files' ({', '.join(samples[:4])}); check the sample/ID names"
-            )
-        return {sample: named[sample] for sample in samples if sample in named}
+    named = [(path, name, fit) for path, name, fit in fits if name]
+    if named:
+        return _fits_by_name(named, len(fits), samples)
     if len(fits) != len(samples):
         raise IcarusError(
             f"{len(fits)} fit(s) in --fit for {len(samples)} sample(s); give one --fit per "
             "segment file, in the same order, or a table with sample, purity and ploidy columns"
         )
-    return {sample: fit for sample, (_, fit) in zip(samples, fits, strict=True)}
+    for (path, _, _), sample in zip(fits, samples, strict=True):
+        stem = path.name.split(".")[0]
+        if stem != sample and stem in samples:
+            raise IcarusError(
+                f"--fit {path} is named after sample {stem!r} but stands in the place of "
+                f"sample {sample!r}; give the --fit files in segment-file order"
+            )
+    return {sample: fit for sample, (_, _, fit) in zip(samples, fits, strict=True)}
+
+
+def _fits_by_name(
+    named: list[tuple[Path, str, copy_number.Fit]], total: int, samples: Sequence[str]
+) -> dict[str, copy_number.Fit]:
+    if len(named) != total:
+        raise IcarusError(
+            "--fit mixes fits named by a sample column with unnamed ones; give every fit "
+            "in a table with sample, purity and ploidy columns"
+        )
+    table: dict[str, copy_number.Fit] = {}
+    for path, name, fit in named:
+        if name in table:
+            raise IcarusError(f"--fit {path}: sample {name!r} has more than one fit")
+        table[name] = fit
+    missing = [sample for sample in samples if sample not in table]
+    if missing:
+        raise IcarusError(
+            f"--fit has no fit for sample(s) {', '.join(missing[:5])} (it names "
+            f"{', '.join(list(table)[:5])}); add a row for each sample or check the names"
+        )
+    return {sample: table[sample] for sample in samples}
 
 
 def sample_fits(

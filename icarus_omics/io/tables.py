@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 import shutil
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -96,6 +98,37 @@ def write_tsv(table: pd.DataFrame, path: Path, index: bool = False) -> None:
     )
 
 
+# What reading a damaged or non-UTF-8 file raises: a gzip file cut short raises EOFError
+# (which click would turn into "aborted", exit 130), a corrupt one BadGzipFile (an OSError)
+# or zlib.error.
+READ_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+
+
+def open_text(path: Path, encoding: str = "utf-8") -> IO[str]:
+    """Open a text file for reading, gunzipping it when its name ends with ``.gz``."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding=encoding)
+    return open(path, encoding=encoding)
+
+
+def unreadable(path: Path, what: str, error: BaseException) -> IcarusError:
+    """The one-line error for a file that cannot be read, with the likely fix."""
+    if isinstance(error, EOFError):
+        return IcarusError(
+            f"{path} is truncated or not a complete gzip file (the {what} ends early); "
+            "copy or compress it again"
+        )
+    if isinstance(error, gzip.BadGzipFile | zlib.error):
+        return IcarusError(f"{path} is not a valid gzip file ({error}); copy or compress it again")
+    if isinstance(error, UnicodeDecodeError):
+        return IcarusError(
+            f"{path}: the {what} is not UTF-8 text (byte {error.object[error.start]:#x} at "
+            f"offset {error.start}); save it as UTF-8"
+        )
+    detail = getattr(error, "strerror", None) or error
+    return IcarusError(f"{path}: not a readable tab-separated {what} ({detail})")
+
+
 def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> pd.DataFrame:
     """Read a TSV as text columns and check that ``required`` columns exist.
 
@@ -107,7 +140,7 @@ def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> p
     table = None
     for encoding in ("utf-8", "latin-1"):
         try:
-            with open(path, encoding=encoding) as handle:
+            with open_text(path, encoding) as handle:
                 skip = 0
                 for line in handle:
                     if not line.startswith("#"):
@@ -120,8 +153,10 @@ def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> p
             break
         except UnicodeDecodeError:
             continue
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
-            raise IcarusError(f"{path}: not a readable tab-separated {what} ({error})") from None
+        except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
+            raise unreadable(path, what, error) from None
+        except READ_ERRORS as error:
+            raise unreadable(path, what, error) from None
     if table is None:
         raise IcarusError(f"{path}: not a readable tab-separated {what} (unknown text encoding)")
     missing = [c for c in required if c not in table.columns]
@@ -136,10 +171,23 @@ def read_tsv(path: Path, required: Iterable[str] = (), what: str = "table") -> p
 def read_sample_table(path: Path) -> tuple[pd.DataFrame, str]:
     """A sample table and the name of its sample column (``tumor_sample``, else ``sample``)."""
     table = read_tsv(path, what="sample table")
-    for column in ("tumor_sample", "sample"):
-        if column in table.columns:
-            return table, column
-    raise IcarusError(f"{path}: needs a 'sample' or 'tumor_sample' column")
+    column = next((c for c in ("tumor_sample", "sample") if c in table.columns), None)
+    if column is None:
+        raise IcarusError(f"{path}: needs a 'sample' or 'tumor_sample' column")
+    check_unique_samples(table[column], path)
+    return table, column
+
+
+def check_unique_samples(names: pd.Series, path: Path) -> None:
+    """Refuse a sample sheet that lists a sample twice (which row would hold its group?)."""
+    repeated = names[names.duplicated()]
+    if len(repeated):
+        name = repeated.iloc[0]
+        rows = [str(i + 2) for i in (names == name).to_numpy().nonzero()[0]]  # header is line 1
+        raise IcarusError(
+            f"{path}: sample {name!r} is listed more than once (lines {', '.join(rows)}); "
+            "give each sample one row"
+        )
 
 
 def read_gene_list(path: Path) -> list[str]:
