@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -158,7 +159,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], tuple[str, ...], str]] = {
         lambda p: TINY, ("--exclude-bed", "BEDLONG"), "the two are for different genome builds",
     ),
     "bed other species": (lambda p: TINY, ("--exclude-bed", "BEDMOUSE"), "no contig in common"),
-    "fasta without index": (lambda p: TINY, ("--fasta", "FASTA_NOINDEX"), "no FASTA index"),
+    "fasta plain gzip": (lambda p: TINY, ("--fasta", "FASTA_GZIP"), "compressed with plain gzip"),
     "fasta other build": (lambda p: TINY, ("--fasta", "FASTA_OTHER"), "different genome builds"),
     "fasta wrong bases": (lambda p: TINY, ("--fasta", "FASTA_WRONG"), "REF alleles disagree"),
 }  # fmt: skip
@@ -171,7 +172,7 @@ def test_bad_input_one_line_error_no_output(case: str, cli: Cli, tmp_path: Path)
     replacements = {
         "BEDLONG": bad(tmp_path, "long.bed", "1\t100\t9000\n"),
         "BEDMOUSE": bad(tmp_path, "mouse.bed", "chrX_mouse\t1\t10\n"),
-        "FASTA_NOINDEX": bad(tmp_path, "noindex.fa", ">1\nACGT\n"),
+        "FASTA_GZIP": bad(tmp_path, "plain.fa.gz", gzip.compress(b">1\nACGT\n")),
     }
     if "FASTA_OTHER" in options:
         replacements["FASTA_OTHER"] = reference(tmp_path, {"1": 6000, "2": 3000})
@@ -256,3 +257,15 @@ def test_cli_start_up_stays_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_missing_fasta_index_is_built_and_noted(
+    cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    fasta = reference(tmp_path, {"1": 5000, "2": 3000})
+    Path(f"{fasta}.fai").unlink()
+    code, _, err = cli("wes-filter", TINY, "--fasta", fasta, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert Path(f"{fasta}.fai").read_text().splitlines()[0].split("\t")[:2] == ["1", "5000"]
+    notes = json.loads((tmp_path / "out" / "T1.summary.json").read_text())["notes"]
+    assert "built the missing FASTA index of ref.fa" in notes

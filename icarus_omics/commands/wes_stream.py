@@ -105,8 +105,8 @@ def run_wes(path: Path, outdir: Path, options: WesOptions) -> WesSummary:
         provenance=_provenance(options),
         build=build.build,
     )
-    if options.fasta is not None:
-        _check_reference_lengths(options.fasta, header)
+    if options.fasta is not None and _check_reference_lengths(options.fasta, header):
+        summary.notes.append(f"built the missing FASTA index of {options.fasta.name}")
     knowledge = None
     if options.oncokb is not None or options.civic is not None:  # load early: fail fast
         if setup.layout is None:
@@ -214,7 +214,9 @@ def _excluded_regions(bed: Path | None, header: vcf.VcfHeader) -> somatic.Region
     return somatic.Regions(intervals)
 
 
-def _check_reference_lengths(fasta: Path, header: vcf.VcfHeader) -> None:
+def _check_reference_lengths(fasta: Path, header: vcf.VcfHeader) -> bool:
+    """Refuse a FASTA whose contig lengths differ from the header's; True when its index
+    had to be built."""
     reference = Reference(fasta)
     for name, length in header.contig_lengths.items():
         other = reference.contig(name)
@@ -224,6 +226,7 @@ def _check_reference_lengths(fasta: Path, header: vcf.VcfHeader) -> None:
                 f"{reference.lengths[other]:,} bp: different genome builds"
             )
     reference.close()
+    return bool(reference.indexed)
 
 
 def _layout(

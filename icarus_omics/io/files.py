@@ -86,13 +86,13 @@ class Staging:
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
-def safe_name(name: str, what: str) -> str:
+def safe_name(name: str, what: str, advice: str = "rename it or set --prefix") -> str:
     """Return ``name`` when it is safe as part of an output file name, else refuse it.
 
     One rule for every name that reaches the file system (``--prefix``, a VCF sample, a
     MAF barcode, a catalogue column): no ``/`` or ``\\``, no ``..``, no NUL or control
     character, no leading ``-`` or ``.``, not empty. ``what`` names the source in the
-    error, e.g. ``"tumour sample"``; the message points at ``--prefix``.
+    error, e.g. ``"tumour sample"``; ``advice`` ends it (by default: ``--prefix``).
     """
     problem = ""
     if not name:
@@ -105,8 +105,7 @@ def safe_name(name: str, what: str) -> str:
         problem = f"starts with '{name[0]}'"
     if problem:
         raise IcarusError(
-            f"{what} {name!r} {problem} and cannot be used in an output file name; "
-            "rename it or set --prefix"
+            f"{what} {name!r} {problem} and cannot be used in an output file name; {advice}"
         )
     return name
 
