@@ -50,7 +50,9 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
     # way to stop running workers, and waiting for them would keep an interrupted run alive.
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+    # The executor's manager thread sees the dead workers and ends; waiting for it (quick)
+    # keeps its exit hook from writing to a closed pipe at interpreter shutdown.
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parallel_map(
