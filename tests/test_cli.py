@@ -12,7 +12,7 @@ import pysam
 import pytest
 
 from icarus_omics import __version__
-from tests.conftest import DATA, EXPECTED, CliResult
+from tests.conftest import DATA, EXPECTED, CliResult, missing_reference
 
 TINY = DATA / "tiny_mutect2.vcf"
 BED = DATA / "exclude_chr.bed"
@@ -20,7 +20,20 @@ Cli = Callable[..., CliResult]
 
 
 def test_version(cli: Cli) -> None:
-    assert cli("--version") == (0, f"icarus-omics {__version__}\n", "")
+    """The version printed is the installed distribution's (what pip and bug reports see),
+    a PEP 440 release string, and the console script prints the same."""
+    import re
+    import subprocess
+    from importlib.metadata import version
+
+    installed = version("icarus-omics")
+    assert re.fullmatch(r"\d+\.\d+\.\d+([ab]\d+|rc\d+)?(\.dev\d+)?", installed)
+    assert __version__ == installed
+    assert cli("--version") == (0, f"icarus-omics {installed}\n", "")
+    script = shutil.which("icarus-omics")
+    assert script is not None, "the icarus-omics console script is not installed"
+    done = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
+    assert (done.stdout, done.stderr) == (f"icarus-omics {installed}\n", "")
 
 
 def test_wes_filter_golden(cli: Cli, tmp_path: Path) -> None:
@@ -201,14 +214,17 @@ def test_header_only_vcf_gives_empty_tables(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_usage_error_exit_code_2(cli: Cli, tmp_path: Path) -> None:
-    code, _, _ = cli("wes-filter", TINY, "--min-tumor-vaf", "1.5")
-    assert code == 2
-    assert cli("wes-filter", tmp_path / "absent.vcf")[0] == 2
+    code, out, err = cli("wes-filter", TINY, "--min-tumor-vaf", "1.5", "-o", tmp_path / "o")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: Invalid value for '--min-tumor-vaf'") and err.count("\n") == 1
+    code, out, err = cli("wes-filter", tmp_path / "absent.vcf", "-o", tmp_path / "o")
+    assert (code, out) == (2, "") and "does not exist" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_bcf_input(cli: Cli, tmp_path: Path) -> None:
     if shutil.which("bcftools") is None:
-        pytest.skip("bcftools not installed")
+        missing_reference("bcftools not installed (apt-get install bcftools)")
     import subprocess
 
     bcf = tmp_path / "tiny.bcf"

@@ -17,7 +17,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from tests.conftest import CliResult, shared_file
+from tests.conftest import CliResult, missing_reference, shared_file
 
 pysam.set_verbosity(0)
 
@@ -165,10 +165,11 @@ def test_mc3_as_labelled_warns_that_samples_look_swapped(
     assert "TUMOR: 0 of 303 calls pass" in err and "swapped" in err
 
 
-@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
 def test_written_vcf_passes_bcftools_and_declares_filters(
     cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
+    if shutil.which("bcftools") is None:
+        missing_reference("bcftools not installed (apt-get install bcftools)")
     path = shared_file("02_somatic_vcfs/gatk_tests/mc3_M2.filtered.vcf")
     code, _, err = cli("wes-filter", path, "-o", tmp_path, "--tumor", "NORMAL", "--normal", "TUMOR")
     assert code == 0, err
