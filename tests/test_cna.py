@@ -73,13 +73,25 @@ def test_categories_with_wgd(tcn: int, lcn: float, expected: str) -> None:
     assert category(tcn, lcn, wgd=True) == expected
 
 
-def test_thresholds_are_a_frozen_dataclass_with_the_study_defaults() -> None:
-    thresholds = cna.Thresholds()
-    assert thresholds.no_wgd == cna.Levels(6, 4, 3, 2)
-    assert thresholds.wgd == cna.Levels(10, 7, 5, 4)
-    assert thresholds.max_focal_length == 10_000_000
+def test_every_copy_number_state_follows_the_study_table() -> None:
+    """All tcn 0-30 x lcn (0..tcn, NA) x WGD against the study's table as written in
+    SPEC.md (an independent restatement in tests/test_goldens_rederived.py)."""
+    from tests.test_goldens_rederived import _category
+
+    for wgd in (False, True):
+        for tcn in range(31):
+            for lcn in [*range(tcn + 1), NA]:
+                assert category(tcn, lcn, wgd) == _category(tcn, lcn, wgd), (tcn, lcn, wgd)
+
+
+def test_thresholds_are_options_that_take_effect() -> None:
+    """Changing a level changes the call (the thresholds are parameters, not constants),
+    and the parameter set is frozen."""
+    stricter = cna.Levels(7, 4, 3, 2)
+    code = cna.categorise(np.array([6.0]), np.array([1.0]), stricter)[0]
+    assert cna.CATEGORIES[code] == "medium_level_gain"
     with pytest.raises(AttributeError):
-        thresholds.max_focal_length = 1  # type: ignore[misc]
+        cna.Thresholds().max_focal_length = 1  # type: ignore[misc]
 
 
 # facets-suite FACETS_CALL_table.tsv: (WGD, mcn, lcn) -> our discrete value for tcn = mcn + lcn.

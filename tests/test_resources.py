@@ -235,8 +235,18 @@ def test_pam50_checks_rows_and_numbers(tmp_path: Path, text: str, message: str) 
         ("pam50", "05_pam50/hoadley_lab_pam50/pam50_centroids.tsv"),
     ],
 )
-def test_real_files_validate(name: str, relative: str) -> None:
-    resources.validate(name, shared_file(relative))
+def test_real_files_validate_and_their_damaged_copies_do_not(
+    name: str, relative: str, tmp_path: Path
+) -> None:
+    """Each real file passes its validator, and the same file with its first line (the
+    header, or the first gene set) dropped and its remaining rows cut to one field fails."""
+    path = shared_file(relative)
+    resources.validate(name, path)
+    lines = path.read_text(encoding="latin-1").splitlines()
+    damaged = tmp_path / path.name
+    damaged.write_text("\n".join(line.split("\t")[0] for line in lines[1:]) + "\n", "latin-1")
+    with pytest.raises(IcarusError):
+        resources.validate(name, damaged)
 
 
 def test_real_files_are_told_apart() -> None:
