@@ -113,9 +113,21 @@ def reference(tmp_path: Path, contigs: dict[str, int], prefix: str = "") -> Path
 
 
 def test_fasta_with_chr_prefix_is_matched(cli: Cli, tmp_path: Path) -> None:
+    """``chr1`` in the FASTA is the VCF's ``1``: its bases are really compared (a copy with
+    every base changed is refused) and the right one gives the golden calls."""
     fasta = reference(tmp_path, {"1": 5000, "2": 3000}, prefix="chr")
-    code, _, err = cli("wes-filter", TINY, "-o", tmp_path / "out", "--fasta", fasta)
+    bed = DATA / "exclude_chr.bed"
+    code, _, err = cli(
+        "wes-filter", TINY, "-o", tmp_path / "out", "--fasta", fasta, "--exclude-bed", bed
+    )
     assert code == 0, err
+    golden = (EXPECTED / "wes-filter" / "T1.mutations.tsv").read_text()
+    assert (tmp_path / "out" / "T1.mutations.tsv").read_text() == golden
+    wrong = tmp_path / "wrong" / "ref.fa"
+    wrong.parent.mkdir()
+    wrong.write_text(fasta.read_text().translate(str.maketrans("ACGT", "CATG")))
+    code, _, err = cli("wes-filter", TINY, "-o", tmp_path / "out2", "--fasta", wrong)
+    assert code == 1 and "REF alleles disagree" in err
 
 
 def bad(tmp_path: Path, name: str, text: str | bytes) -> Path:
