@@ -6,9 +6,19 @@ fgsea_cpp_refs, see its SPEC.md) are outputs of fgsea's original C++ (Rcpp + BH,
 naive.vs.th1.rnk, ``calcGseaStatBatchCpp`` on 20 mouse Reactome pathways, and
 ``calcGseaStatCumulativeBatch(..., iterations = 1000, seed = 42, "std")``. Their Mersenne
 Twister stream is not reproduced here, so the permutation counts are compared statistically.
+
+Near ties (tests/data/gsea/near_tie_*, see its README.md): a 20-gene ranking with two tied pairs
+and sets whose positive and negative running-sum extremes are within 3% of each other, where
+a biased sign choice gives a different ES. Their expected ES come from
+:func:`fgsea_calc_gsea_stat`, fgsea's R ``calcGseaStat`` written out again here in exact
+rational arithmetic (never our code); their NES and p-values from gseapy 1.3.1.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +34,21 @@ from icarus_omics.enrichment_null import (
     null_counts,
 )
 from icarus_omics.errors import IcarusError
-from tests.conftest import shared_file
+from icarus_omics.io.gmt import read_gmt
+from tests.conftest import DATA, missing_reference, shared_file
+
+
+def _require_gseapy() -> Any:
+    """gseapy (a test extra) as a reference; skip without it, fail in CI."""
+    try:
+        import gseapy
+    except ImportError:
+        missing_reference("gseapy not installed: pip install -e '.[test]'")
+    return gseapy
+
 
 FGSEA = "06_gene_sets/gseapy_repo/gsea_reference_outputs/fgsea_cpp_refs/"
+NEAR_TIE = DATA / "gsea"
 FAST = gs.GseaSettings(permutations=1000, seed=7, min_size=5)
 Planted = tuple[pd.Series, dict[str, list[str]]]
 
@@ -38,6 +60,47 @@ def fgsea_input(name: str) -> pd.DataFrame:
 def fgsea_pathways() -> list[np.ndarray]:
     lines = shared_file(FGSEA + "inputs/pathways.tsv").read_text().splitlines()
     return [np.array(line.split("\t"), dtype=np.int64) - 1 for line in lines]  # 1-based in C++
+
+
+def fgsea_order(scores: Mapping[str, Fraction]) -> list[str]:
+    """Genes by decreasing score, ties by gene id: the order fgsea keeps when it is handed the
+    scores in gene-id order (R's ``sort(stats, decreasing = TRUE)`` is stable)."""
+    return sorted(scores, key=lambda gene: (-scores[gene], gene))
+
+
+def fgsea_calc_gsea_stat(
+    scores: Mapping[str, Fraction], order: Sequence[str], genes: Collection[str]
+) -> tuple[Fraction, Fraction, Fraction, list[str]]:
+    """fgsea's R ``calcGseaStat(stats, selectedStats, gseaParam = 1)`` in exact arithmetic.
+
+    Returns maxP (max of ``tops``), minP (min of ``bottoms``), the statistic (maxP if
+    maxP > -minP, minP if maxP < -minP, else 0) and the leading edge in ranking order (fgsea
+    lists a negative one in reverse). S is 1-based, as in R.
+    """
+    S = sorted(order.index(gene) + 1 for gene in genes if gene in order)  # R's selectedStats
+    n, m = len(order), len(S)
+    r_adj = [abs(scores[order[s - 1]]) for s in S]
+    nr = sum(r_adj)
+    tops = [sum(r_adj[: i + 1]) / nr - Fraction(s - (i + 1), n - m) for i, s in enumerate(S)]
+    bottoms = [top - r / nr for top, r in zip(tops, r_adj, strict=True)]
+    max_p, min_p = max(tops), min(bottoms)
+    if max_p > -min_p:
+        stat, edge = max_p, S[: tops.index(max_p) + 1]  # which.max(tops): the first maximum
+    elif max_p < -min_p:
+        stat, edge = min_p, S[bottoms.index(min_p) :]
+    else:
+        stat, edge = Fraction(0), []
+    return max_p, min_p, stat, [order[s - 1] for s in edge]
+
+
+def near_tie_scores() -> dict[str, Fraction]:
+    """tests/data/gsea/near_tie_ranking.tsv as exact decimals (gene -> score)."""
+    lines = (NEAR_TIE / "near_tie_ranking.tsv").read_text().splitlines()[1:]
+    return {gene: Fraction(score) for gene, score in (line.split("\t") for line in lines)}
+
+
+def near_tie_stats() -> pd.Series:
+    return pd.read_csv(NEAR_TIE / "near_tie_ranking.tsv", sep="\t", index_col="gene")["score"]
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +160,116 @@ def test_permutation_counts_agree_with_fgsea_statistically() -> None:
     error = np.sqrt(p_ref * (1 - p_ref) / (1 + n_ref) + p_our * (1 - p_our) / (1 + n_our))
     assert np.all(np.abs(p_our - p_ref) <= 4 * error + 1e-3), np.c_[p_ref, p_our]
     np.testing.assert_allclose(ours.ge_zero / 20_000, ref.geZero / 1000, atol=0.03)
+
+
+# ---------------------------------------------------------------- near ties and tied ranks
+
+# pos/|neg| = maxP / -minP of each near-tie set, as designed (see near_tie_sets.gmt): a rule
+# that favours either sign by 3% or more picks the other extreme for one of them.
+NEAR_TIE_RATIOS = {"NEAR_TIE_DOWN": (0.97, 0.99), "NEAR_TIE_UP": (1.01, 1.03)}
+
+
+@pytest.mark.parametrize("term", ["NEAR_TIE_DOWN", "NEAR_TIE_UP", "TIE_ORDER_UP", "TIE_ORDER_DOWN"])
+def test_near_tie_scores_equal_fgsea_calc_gsea_stat_exactly(term: str) -> None:
+    """ES, both extremes and the leading edge (single-set and batch scoring) equal fgsea's
+    ``calcGseaStat`` evaluated exactly (:func:`fgsea_calc_gsea_stat`) to 1e-12."""
+    scores, genes = near_tie_scores(), read_gmt(NEAR_TIE / "near_tie_sets.gmt")[term]
+    max_p, min_p, stat, edge = fgsea_calc_gsea_stat(scores, fgsea_order(scores), genes)
+    low, high = NEAR_TIE_RATIOS.get(term, (-np.inf, np.inf))
+    assert low < max_p / -min_p < high  # the data still tests what it was built for
+    ranking, _ = gs.prepare_ranking(near_tie_stats(), {term: genes})
+    assert list(ranking.index) == fgsea_order(scores)
+    weights = np.abs(ranking.to_numpy())
+    positions = np.sort(ranking.index.get_indexer(list(genes))).astype(np.int64)
+    ours = gs.enrichment_score(weights, positions)
+    assert ours.max_top == pytest.approx(float(max_p), abs=1e-12)
+    assert ours.min_bottom == pytest.approx(float(min_p), abs=1e-12)
+    assert ours.es == pytest.approx(float(stat), abs=1e-12) and np.sign(ours.es) == np.sign(stat)
+    assert list(ranking.index[ours.leading_edge]) == edge
+    batch = batch_enrichment_scores(weights, positions[None, :])  # the null's own sign choice
+    assert batch[0] == pytest.approx(float(stat), abs=1e-12)
+
+
+def test_near_tie_sign_choice_reaches_the_results_table() -> None:
+    """fgsea's rule on NEAR_TIE_DOWN (pos/|neg| = 0.979) is the negative extreme, -0.2928...,
+    not the positive one, +0.2865...; NEAR_TIE_UP (1.022) the positive one."""
+    scores, sets = near_tie_scores(), read_gmt(NEAR_TIE / "near_tie_sets.gmt")
+    table = gs.run_gsea(near_tie_stats(), sets, FAST).table.set_index("term")
+    for term in NEAR_TIE_RATIOS:
+        *_, stat, edge = fgsea_calc_gsea_stat(scores, fgsea_order(scores), sets[term])
+        assert table.loc[term, "es"] == pytest.approx(float(stat), abs=1e-12), term
+        assert table.loc[term, "leading_edge"] == "/".join(edge), term
+    assert table.loc["NEAR_TIE_DOWN", "es"] == pytest.approx(-0.29280351583959, abs=1e-12)
+    assert table.loc["NEAR_TIE_DOWN", "nes"] < 0 < table.loc["NEAR_TIE_UP", "nes"]
+
+
+def test_tied_scores_are_ranked_by_gene_id_whatever_the_input_order() -> None:
+    """The file lists G04 before G03 and G15 before G14 (equal scores); the ranking puts G03
+    and G14 first, and the TIE_ORDER sets get fgsea's ES for that order, which differs from
+    the ES with each tied pair the other way round."""
+    scores, sets = near_tie_scores(), read_gmt(NEAR_TIE / "near_tie_sets.gmt")
+    lines = (NEAR_TIE / "near_tie_ranking.tsv").read_text().splitlines()
+    assert lines.index("G04\t2.463") < lines.index("G03\t2.463")
+    assert lines.index("G15\t-1.337") < lines.index("G14\t-1.337")
+    by_id = fgsea_order(scores)
+    swapped = list(by_id)
+    for first, second in (("G03", "G04"), ("G14", "G15")):
+        i, j = swapped.index(first), swapped.index(second)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+    for stats in (near_tie_stats(), near_tie_stats().iloc[::-1]):
+        result = gs.run_gsea(stats, sets, FAST)
+        assert list(result.ranking.index) == by_id
+        table = result.table.set_index("term")
+        for term in ("TIE_ORDER_UP", "TIE_ORDER_DOWN"):
+            expected = float(fgsea_calc_gsea_stat(scores, by_id, sets[term])[2])
+            other = float(fgsea_calc_gsea_stat(scores, swapped, sets[term])[2])
+            assert abs(expected - other) > 0.05  # the tie order matters for this set
+            assert table.loc[term, "es"] == pytest.approx(expected, abs=1e-12), term
+    assert result.report.n_ties == 2
+
+
+def test_exactly_equal_extremes_score_zero_as_fgsea() -> None:
+    """Scores 2, 1, -1, -2 and the set {A, D}: maxP = 0.5 and minP = -0.5 exactly, so fgsea's
+    ``calcGseaStat`` (and its C++ null) gives 0 with no leading edge. gseapy 1.3.1 does not
+    apply here: its prerank reports ES = +0.5 for this set."""
+    stats = pd.Series([2.0, 1.0, -1.0, -2.0], index=list("ABCD"))
+    scores = {gene: Fraction(value) for gene, value in stats.items()}
+    assert fgsea_calc_gsea_stat(scores, fgsea_order(scores), "AD") == (
+        Fraction(1, 2), Fraction(-1, 2), 0, [],
+    )  # fmt: skip
+    weights, positions = np.abs(stats.to_numpy()), np.array([0, 3])
+    score = gs.enrichment_score(weights, positions)
+    assert (score.es, score.max_top, score.min_bottom) == (0.0, 0.5, -0.5)
+    assert score.leading_edge.size == 0
+    assert batch_enrichment_scores(weights, positions[None, :])[0] == 0.0
+    row = gs.run_gsea(stats, {"S": ["A", "D"]}, gs.GseaSettings(permutations=200, min_size=2))
+    assert row.table.loc[0, "es"] == 0.0 and row.table.loc[0, "leading_edge"] == ""
+    assert row.table.loc[0, "leading_edge_size"] == 0
+
+
+def test_near_tie_nes_and_pvalues_agree_with_gseapy() -> None:
+    """gseapy 1.3.1 ``prerank(rnk=<our ranking>, gene_sets=near_tie_sets.gmt,
+    permutation_num=20000, seed=1, min_size=5, max_size=500, threads=1, outdir=None)``: the
+    same ES (to 1e-12; gseapy takes the larger |extreme|, as fgsea off exact ties) and
+    leading-edge genes; NES within 0.03 and p-values within 0.02 (both are Monte Carlo with
+    20,000 random sets; the two runs differed by at most 0.005 in NES when this was written).
+    gseapy keeps our tie order (asserted), so both score the same ranking."""
+    gseapy = _require_gseapy()
+    sets = read_gmt(NEAR_TIE / "near_tie_sets.gmt")
+    settings_ = gs.GseaSettings(permutations=20_000, seed=1, min_size=5)
+    result = gs.run_gsea(near_tie_stats(), sets, settings_)
+    theirs = gseapy.prerank(
+        rnk=result.ranking, gene_sets=dict(sets), permutation_num=20_000, seed=1, outdir=None,
+        min_size=5, max_size=500, threads=1, no_plot=True, verbose=False,
+    )  # fmt: skip
+    assert list(theirs.ranking.index) == list(result.ranking.index)
+    theirs_table = theirs.res2d.set_index("Term")
+    ours = result.table.set_index("term").loc[theirs_table.index]
+    np.testing.assert_allclose(ours["es"], theirs_table["ES"].astype(float), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours["nes"], theirs_table["NES"].astype(float), atol=0.03)
+    np.testing.assert_allclose(ours["pvalue"], theirs_table["NOM p-val"].astype(float), atol=0.02)
+    for term, lead in theirs_table["Lead_genes"].items():
+        assert sorted(ours.loc[term, "leading_edge"].split("/")) == sorted(lead.split(";")), term
 
 
 # ---------------------------------------------------------------- scores and the null
@@ -204,8 +377,10 @@ def test_running_sum_peaks_at_the_enrichment_score(planted: Planted) -> None:
     result = gs.run_gsea(stats, sets, FAST)
     curve = gs.running_sum(result.ranking, result.gene_sets["DOWN"])
     es = result.table.set_index("term").loc["DOWN", "es"]
-    assert curve["running_score"].min() == pytest.approx(es)
+    assert curve["running_score"].min() == pytest.approx(es, abs=1e-12)
     assert curve["running_score"].iloc[-1] == pytest.approx(0.0, abs=1e-12)
+    hits = curve.loc[curve["is_hit"], "gene"]
+    assert sorted(hits) == sorted(sets["DOWN"]) and curve["gene"].tolist() == list(stats.index)
     assert int(curve["is_hit"].sum()) == 25 and list(curve.columns) == list(gs.RUNNING_SUM_COLUMNS)
 
 
@@ -213,7 +388,7 @@ def test_gseapy_gives_the_same_scores(planted: Planted) -> None:
     """gseapy 1.3.1 ``prerank(rnk, gene_sets=dict, permutation_num=1000, seed=1,
     outdir=None, min_size=5, threads=1)``: same ES and leading edge; NES within 0.1 (both
     are Monte Carlo normalisations)."""
-    gseapy = pytest.importorskip("gseapy")
+    gseapy = _require_gseapy()
     stats, sets = planted
     theirs = gseapy.prerank(
         rnk=stats, gene_sets=sets, permutation_num=1000, seed=1, outdir=None, min_size=5,
@@ -222,8 +397,9 @@ def test_gseapy_gives_the_same_scores(planted: Planted) -> None:
     ours = gs.run_gsea(stats, sets, FAST).table.set_index("term").loc[theirs.index]
     np.testing.assert_allclose(ours["es"], theirs["ES"].astype(float), rtol=0, atol=1e-6)
     np.testing.assert_allclose(ours["nes"], theirs["NES"].astype(float), atol=0.1)
-    lead = theirs["Lead_genes"].str.split(";").map(len)
-    np.testing.assert_array_equal(ours["leading_edge_size"], lead)
+    lead = theirs["Lead_genes"].str.split(";").map(sorted)
+    assert list(ours["leading_edge"].str.split("/").map(sorted)) == list(lead)
+    np.testing.assert_array_equal(ours["leading_edge_size"], lead.map(len))
 
 
 # ---------------------------------------------------------------- ranking and identifiers
