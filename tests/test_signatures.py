@@ -10,6 +10,8 @@ method = "best_subset")``; see shared/data/MANIFEST.md.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,9 +21,12 @@ from hypothesis import strategies as st
 from icarus_omics import signatures as sg
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.signatures import read_signatures
-from tests.conftest import shared_file
+from tests.conftest import DATA, EXPECTED, shared_file
 
-EXPECTED = "03_mutationalpatterns/expected/"
+MP_EXPECTED = "03_mutationalpatterns/expected/"
+COSMIC_FILE = Path(__file__).parents[1] / "resources/signatures/COSMIC_v3.2_SBS_GRCh37.txt.gz"
+STRICT_CASE = DATA / "signatures"  # the strict case of tests/test_signature_strict.py
+STRICT_GOLDEN = EXPECTED / "signatures" / "strict_contributions.tsv"  # MutationalPatterns
 PLANTED = ("SBS1", "SBS2", "SBS3", "SBS5", "SBS13", "SBS18")  # breast-cancer processes
 # A 21-signature breast-like list for these tests (the bundled shortlist is the io layer's).
 SHORTLIST = [
@@ -36,7 +41,7 @@ def cosmic() -> pd.DataFrame:
 
 
 def read_expected(name: str) -> pd.DataFrame:
-    return pd.read_csv(shared_file(EXPECTED + name), sep="\t", index_col=0)
+    return pd.read_csv(shared_file(MP_EXPECTED + name), sep="\t", index_col=0)
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +105,39 @@ def catalogue_of(cosmic: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.Dat
     return pd.DataFrame(columns, index=cosmic.index)
 
 
+def cosmic_as_published() -> pd.DataFrame:
+    """The bundled COSMIC v3.2 matrix read with plain pandas, not the package's reader."""
+    return pd.read_csv(COSMIC_FILE, sep="\t", index_col=0)
+
+
 def test_quality_reports_counts_cosine_residual_and_kept_signatures(cosmic):
-    catalogue = catalogue_of(cosmic, {"T1": mixture(cosmic, {"SBS1": 0.3, "SBS5": 0.7}, 400, 1)})
+    catalogue = catalogue_of(
+        cosmic,
+        {
+            "T1": mixture(cosmic, {"SBS1": 0.3, "SBS5": 0.7}, 400, 1),
+            "T2": mixture(cosmic, {"SBS2": 0.4, "SBS13": 0.4, "SBS18": 0.2}, 900, 2),
+            "T3": mixture(cosmic, {"SBS3": 0.6, "SBS8": 0.4}, 150, 3),
+        },
+    )
     result = sg.fit_sparse(catalogue, cosmic[SHORTLIST])
-    quality = result.quality.loc["T1"]
     assert list(result.quality.columns) == list(sg.QUALITY_COLUMNS)
     assert result.quality.index.name == "sample"
-    assert quality.n_snvs == 400
-    observed, fitted = catalogue["T1"].to_numpy(), result.reconstructed["T1"].to_numpy()
-    assert quality.cosine_similarity == pytest.approx(sg.cosine(observed, fitted)[0])
-    assert quality.rss == pytest.approx(((observed - fitted) ** 2).sum())
-    kept = [name for name in SHORTLIST if result.exposures.loc["T1", name] > 0]
-    assert quality.signatures_kept == ";".join(kept)
+    assert list(result.quality.index) == ["T1", "T2", "T3"]
+    # Recomputed by hand: reconstruction = signatures (read independently) @ exposures.
+    profiles = cosmic_as_published().loc[catalogue.index, SHORTLIST].to_numpy()
+    for sample in catalogue:
+        quality = result.quality.loc[sample]
+        observed = catalogue[sample].to_numpy(float)
+        exposures = result.exposures.loc[sample, SHORTLIST].to_numpy()
+        fitted = profiles @ exposures
+        similarity = observed @ fitted / np.sqrt((observed @ observed) * (fitted @ fitted))
+        assert quality.n_snvs == observed.sum()
+        assert quality.cosine_similarity == pytest.approx(similarity, rel=1e-9)
+        assert quality.rss == pytest.approx(((observed - fitted) ** 2).sum(), rel=1e-9)
+        kept = [name for name, value in zip(SHORTLIST, exposures, strict=True) if value > 0]
+        assert quality.signatures_kept == ";".join(kept)
+        assert 0 < len(kept) < len(SHORTLIST)  # a sparse fit: the kept set means something
+    assert result.quality.n_snvs.tolist() == [400, 900, 150]
 
 
 def test_cosine_is_columnwise_and_nan_for_a_zero_column():
@@ -171,7 +197,7 @@ def sparse_by_refitting_every_candidate(observed: np.ndarray, profiles: np.ndarr
     def refit(active):
         fit = nnls(profiles[:, active], observed)[0]
         fitted = profiles[:, active] @ fit
-        similarity = sg.cosine(observed, fitted)[0]
+        similarity = observed @ fitted / (np.linalg.norm(observed) * np.linalg.norm(fitted))
         error = np.linalg.norm(observed - fitted) / np.linalg.norm(observed)
         score = 2 * (1 - similarity) * error / ((1 - similarity) + error)
         return score, similarity, active[fit > 0], fit[fit > 0]
@@ -319,10 +345,75 @@ def test_bootstrap_is_reproducible_whatever_the_processes(cosmic):
     assert (sbs2.kept_fraction > 0.9).all() and (sbs2.ci_low > 0).all()
 
 
-def test_bootstrap_of_strict_fit_takes_its_max_delta(cosmic):
-    catalogue = catalogue_of(cosmic, {"T1": mixture(cosmic, {"SBS1": 0.5, "SBS18": 0.5}, 500, 3)})
-    table = sg.bootstrap(catalogue, cosmic[list(PLANTED)], "strict", n=10, seed=1, max_delta=0.05)
-    assert table.set_index("signature").loc["SBS18", "kept_fraction"] > 0.5
+def read_strict_case(name: str) -> pd.DataFrame:
+    return pd.read_csv(STRICT_CASE / name, sep="\t", index_col=0, float_precision="round_trip")
+
+
+def strict_golden(max_delta: float) -> pd.DataFrame:
+    """MutationalPatterns' strict contributions at ``max_delta``: samples x signatures."""
+    golden = pd.read_csv(STRICT_GOLDEN, sep="\t", float_precision="round_trip")
+    rows = golden[np.isclose(golden["max_delta"], max_delta, rtol=0, atol=1e-12)]
+    return rows.pivot(index="sample", columns="signature", values="contribution")
+
+
+def wide(table: pd.DataFrame, column: str, like: pd.DataFrame) -> pd.DataFrame:
+    """A bootstrap table's ``column`` as samples x signatures, in ``like``'s order."""
+    pivoted = table.pivot(index="sample", columns="signature", values=column)
+    return pivoted.loc[like.index, like.columns]
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"), [(0.003, None), (None, 0.005), (0.045, 0.05), (0.05, 0.06)]
+)
+def test_bootstrap_of_strict_fit_takes_its_max_delta(lower, higher):
+    """On the strict case each step of max_delta drops signatures in MutationalPatterns'
+    fit (tests/expected/signatures/README.md); None is the default, 0.004. The point
+    exposures must be the golden's at each max_delta, and the replicates, drawn alike
+    (same seed), must keep those signatures less often at the larger max_delta. (Backwards
+    selection removes signatures in an order that does not depend on max_delta and stops at
+    the first loss above it, so a larger max_delta never keeps more.)"""
+    catalogue = read_strict_case("strict_catalogue.tsv")
+    signatures = read_strict_case("strict_signatures.tsv")
+    deltas = (lower or 0.004, higher or 0.004)  # MutationalPatterns' default
+    kept, golden = [], []
+    for max_delta, option in zip(deltas, (lower, higher), strict=True):
+        options = {} if option is None else {"max_delta": option}
+        table = sg.bootstrap(catalogue, signatures, "strict", n=50, seed=1, **options)
+        golden.append(strict_golden(max_delta).loc[catalogue.columns, signatures.columns])
+        np.testing.assert_allclose(wide(table, "exposure", golden[-1]), golden[-1], rtol=1e-6)
+        kept.append(wide(table, "kept_fraction", golden[-1]))
+    dropped = (golden[0] > 0) & (golden[1] == 0)
+    assert dropped.to_numpy().any()  # the case has teeth at this step
+    assert (kept[1] <= kept[0]).all().all()
+    assert (kept[1][dropped] < kept[0][dropped]).sum().sum() == dropped.sum().sum(), (
+        f"kept fractions at {deltas}:\n{kept[0][dropped]}\n{kept[1][dropped]}"
+    )
+
+
+def test_nnls_bootstrap_equals_resampling_by_hand(cosmic):
+    """The documented resampling, written plainly: sample j draws its mutation count from
+    its channel frequencies with default_rng(child j of SeedSequence(seed)), each replicate
+    is an NNLS fit (scipy), intervals are the 2.5th/97.5th percentiles."""
+    from scipy.optimize import nnls
+
+    columns = {
+        f"T{i}": mixture(cosmic, {"SBS2": 0.5, "SBS13": 0.3, "SBS5": 0.2}, 300, i) for i in range(3)
+    }
+    catalogue, names = catalogue_of(cosmic, columns), ["SBS1", "SBS2", "SBS5", "SBS13", "SBS18"]
+    table = sg.bootstrap(catalogue, cosmic[names], "nnls", n=30, seed=11)
+    profiles = cosmic_as_published().loc[catalogue.index, names].to_numpy()
+    children = np.random.SeedSequence(11).spawn(3)
+    for j, sample in enumerate(catalogue):
+        observed = catalogue[sample].to_numpy()
+        draws = np.random.default_rng(children[j]).multinomial(
+            observed.sum(), observed / observed.sum(), 30
+        )
+        replicates = np.array([nnls(profiles, draw.astype(float))[0] for draw in draws])
+        rows = table[table["sample"] == sample].set_index("signature").loc[names]
+        np.testing.assert_allclose(rows.exposure, nnls(profiles, observed.astype(float))[0])
+        np.testing.assert_allclose(rows.ci_low, np.percentile(replicates, 2.5, axis=0))
+        np.testing.assert_allclose(rows.ci_high, np.percentile(replicates, 97.5, axis=0))
+        np.testing.assert_array_equal(rows.kept_fraction, (replicates > 0).mean(axis=0))
 
 
 def test_bootstrap_refuses_an_unknown_method_and_no_replicates(mp_catalogue, mp_signatures):
