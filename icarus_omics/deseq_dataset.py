@@ -22,7 +22,14 @@ from icarus_omics.nb_dispersion import parametric_trend, prior_variance, residua
 
 
 class DeseqData(DeseqDataSet):
-    """A ``DeseqDataSet`` whose parametric dispersion trend and prior variance are DESeq2's."""
+    """A ``DeseqDataSet`` whose parametric dispersion trend and prior variance are DESeq2's.
+
+    ``prior_variance_override``, when set, replaces the estimated prior variance (the
+    residuals are still computed). It exists for comparisons with R only: with three or
+    fewer residual degrees of freedom R's estimate depends on R's random numbers, so a test
+    injects R's value to compare the rest of the pipeline exactly."""
+
+    prior_variance_override: float | None = None
 
     def fit_dispersion_prior(self) -> None:
         if "fitted_dispersions" not in self.var:
@@ -34,6 +41,9 @@ class DeseqData(DeseqDataSet):
         # DESeq2's varLogDispEsts; pydeseq2 flags dispersion outliers with it
         self.uns["_squared_logres"] = residual_variance(used)
         residual_df = self.n_obs - self.obsm["design_matrix"].shape[-1]
+        if self.prior_variance_override is not None:
+            self.uns["prior_disp_var"] = np.float64(self.prior_variance_override)
+            return
         if 0 < residual_df <= 3:
             warnings.warn(
                 f"small design: {residual_df} residual degree(s) of freedom, so the "

@@ -24,6 +24,10 @@ from icarus_omics.parallel import parallel_map
 
 BLOCK = 2048  # genes per block; fixed so that results never depend on the process count
 MAX_ITERATIONS = 100  # DESeq2's maxit for fitDisp
+# DESeq2's ridge for unpenalised fits: lambda = 1e-6 on the log2 scale, i.e. 1e-6 / log(2)^2
+# on the natural-log scale of the fit (fitNbinomGLMs' lambdaNatLogScale); pydeseq2 passes
+# 1e-6 unconverted to the Wald test
+PYDESEQ2_RIDGE, DESEQ2_RIDGE = 1e-6, 1e-6 / np.log(2) ** 2
 
 
 class VectorisedInference(DefaultInference):
@@ -173,6 +177,8 @@ class VectorisedInference(DefaultInference):
                 design_matrix, disp, lfc, mu, ridge_factor, contrast, lfc_null, alt_hypothesis
             )
         mu = np.maximum(mu, self.min_mu)  # DESeq2's fitBeta weights use the floored means
+        if np.array_equal(ridge_factor, np.eye(len(ridge_factor)) * PYDESEQ2_RIDGE):
+            ridge_factor = np.eye(len(ridge_factor)) * DESEQ2_RIDGE
         parts = [
             nb_glm.wald_test(
                 design_matrix,

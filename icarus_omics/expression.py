@@ -215,13 +215,19 @@ def gene_filter(
     return keep
 
 
-def run_deseq(data: DeInput, request: DeRequest, processes: int = 1) -> DeResult:
+def run_deseq(
+    data: DeInput, request: DeRequest, processes: int = 1, *, prior_variance: float | None = None
+) -> DeResult:
     """Fit DESeq2's model (size factors, dispersions, Wald test, Cook's and independent
     filtering at ``request.alpha``) on the filtered genes; results in matrix order.
-    pydeseq2's warnings about the data come back in ``DeResult.warnings``, not printed."""
+    pydeseq2's warnings about the data come back in ``DeResult.warnings``, not printed.
+
+    ``prior_variance`` is for comparisons with R only: it replaces the estimated dispersion
+    prior variance (R's simulated estimate for small designs depends on R's random numbers;
+    a test injects R's value to compare everything downstream exactly)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        dds = _fit(data, processes)
+        dds = _fit(data, processes, prior_variance)
         stats = _test(dds, data, request)
     notes = data_warnings(caught)
     table = stats.results_df.reindex(columns=list(RESULT_COLUMNS[1:]))
@@ -300,7 +306,7 @@ def _shrink(stats, dds, request: DeRequest) -> None:  # type: ignore[no-untyped-
     stats.lfc_shrink(coeff=coefficient)
 
 
-def _fit(data: DeInput, processes: int):  # type: ignore[no-untyped-def]
+def _fit(data: DeInput, processes: int, prior_variance: float | None = None):  # type: ignore[no-untyped-def]
     from icarus_omics.deseq_dataset import DeseqData
     from icarus_omics.deseq_inference import VectorisedInference
 
@@ -316,30 +322,45 @@ def _fit(data: DeInput, processes: int):  # type: ignore[no-untyped-def]
         )
     except ValueError as error:
         raise IcarusError(f"the design cannot be fitted: {error}") from None
+    dds.prior_variance_override = prior_variance
     dds.deseq2()
     return dds
 
 
 def variance_stabilise(
-    counts: pd.DataFrame, size_factors: pd.Series, processes: int = 1
+    counts: pd.DataFrame,
+    size_factors: pd.Series,
+    processes: int = 1,
+    subset: int | None = VST_GENES,
 ) -> pd.DataFrame:
-    """DESeq2's ``vst(blind = TRUE)``: fit the parametric dispersion trend (intercept-only
-    design) on ``VST_GENES`` genes spread evenly over the range of mean normalised counts
-    above 5, then apply the closed-form transformation to every gene (log2-like scale).
-    Where the parametric fit fails, the mean dispersion and its transformation are used."""
+    """DESeq2's blind variance-stabilising transformation (log2-like scale): fit the
+    parametric dispersion trend with an intercept-only design, then apply the closed-form
+    transformation to every gene.
+
+    With ``subset`` (the default, what ``vst.tsv`` holds) this is ``vst(blind = TRUE,
+    nsub = subset)``: the trend is fitted on ``subset`` genes spread evenly over the sorted
+    mean normalised counts above 5 (on all of them where fewer are above 5, i.e.
+    ``nsub`` = their number, where R's ``vst`` would stop). With ``subset=None`` it is
+    ``varianceStabilizingTransformation(blind = TRUE)``: the trend fitted on every gene.
+    Where the parametric fit fails, the mean dispersion and its transformation are used
+    (DESeq2 substitutes a local regression there; this does not)."""
     import numpy as np
     import pandas as pd
 
     from icarus_omics.deseq_dataset import DeseqData
     from icarus_omics.deseq_inference import VectorisedInference
 
-    normalised = counts.div(size_factors.to_numpy(), axis=1)
-    means = normalised.mean(axis=1)
-    eligible = np.flatnonzero(means.to_numpy() > 5)
-    if len(eligible) < 10:
-        raise IcarusError("too few expressed genes (mean normalised count > 5) to fit the VST")
-    order = eligible[np.argsort(means.to_numpy()[eligible], kind="stable")]
-    pick = order[np.round(np.linspace(0, len(order) - 1, min(VST_GENES, len(order)))).astype(int)]
+    if subset is None:
+        pick = np.arange(len(counts))
+    else:
+        means = counts.div(size_factors.to_numpy(), axis=1).mean(axis=1).to_numpy()
+        eligible = np.flatnonzero(means > 5)
+        if len(eligible) < 10:
+            raise IcarusError("too few expressed genes (mean normalised count > 5) to fit the VST")
+        order = eligible[np.argsort(means[eligible], kind="stable")]
+        # R: o[round(seq(from = 1, to = length(o), length = nsub))], 1-based
+        positions = np.round(np.linspace(1, len(order), min(subset, len(order))))
+        pick = order[positions.astype(int) - 1]
     sheet = pd.DataFrame(index=counts.columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -350,12 +371,46 @@ def variance_stabilise(
         dds.var["_normed_means"] = dds.layers["normed_counts"].mean(axis=0)
         dds.fit_genewise_dispersions()
         dds.fit_dispersion_trend()
-    q = normalised.to_numpy()
     if dds.uns.get("disp_function_type") == "mean":  # the parametric trend did not converge
-        alpha = float(dds.uns["mean_disp"])  # DESeq2's vst for fitType "mean"
+        return _vst(counts, size_factors, mean_dispersion=float(dds.uns["mean_disp"]))
+    a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
+    return _vst(counts, size_factors, trend=(a0, a1))
+
+
+def variance_stabilise_fitted(
+    counts: pd.DataFrame, size_factors: pd.Series, trend: tuple[float, float]
+) -> pd.DataFrame:
+    """DESeq2's ``varianceStabilizingTransformation(dds, blind = FALSE)`` after ``DESeq``:
+    the transformation of the DE fit's own parametric trend (``DeResult.trend``, fitted
+    with the full design), so that the design's effects do not inflate the dispersions."""
+    import numpy as np
+
+    if not np.isfinite(trend).all():
+        raise IcarusError(
+            "the DE fit has no parametric dispersion trend (it did not converge); "
+            "use the blind transformation"
+        )
+    return _vst(counts, size_factors, trend=trend)
+
+
+def _vst(
+    counts: pd.DataFrame,
+    size_factors: pd.Series,
+    trend: tuple[float, float] | None = None,
+    mean_dispersion: float | None = None,
+) -> pd.DataFrame:
+    """DESeq2's ``getVarianceStabilizedData``: the closed form for the parametric trend
+    a0 + a1 / mean, or for one mean dispersion (fitType "mean")."""
+    import numpy as np
+    import pandas as pd
+
+    q = counts.div(size_factors.to_numpy(), axis=1).to_numpy(dtype=float)
+    if trend is None:
+        assert mean_dispersion is not None
+        alpha = mean_dispersion
         vst = (2 * np.arcsinh(np.sqrt(alpha * q)) - np.log(alpha) - np.log(4)) / np.log(2)
     else:
-        a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
+        a0, a1 = trend
         vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
     return pd.DataFrame(vst, counts.index, counts.columns)
 

@@ -18,7 +18,10 @@ import numpy as np
 from scipy.special import expit, gammaln
 from scipy.stats import norm
 
-RIDGE = 1e-6  # DESeq2's lambda for unpenalised fits (fitNbinomGLMs, betaPrior = FALSE)
+# DESeq2's ridge for unpenalised fits: lambda = 1e-6 on the log2 scale (fitNbinomGLMs,
+# betaPrior = FALSE), i.e. lambdaNatLogScale = 1e-6 / log(2)^2 on the natural-log scale
+# the IRLS works in.
+RIDGE = 1e-6 / np.log(2) ** 2
 
 
 class IrlsFit(NamedTuple):

@@ -30,7 +30,9 @@ def simulate(n_genes: int = 60, n_pairs: int = 6, seed: int = 3):
     return counts, size_factors, design, dispersion
 
 
-def test_irls_equals_pydeseq2_per_gene_solver():
+def test_irls_equals_pydeseq2_per_gene_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver, at pydeseq2's ridge (1e-6; ours is DESeq2's, see the next test)."""
+    monkeypatch.setattr(nb_glm, "RIDGE", 1e-6)
     counts, sf, design, dispersion = simulate()
     fit = nb_glm.irls(counts, sf, design, dispersion, max_iterations=250)
     assert fit.converged.all()
@@ -39,6 +41,11 @@ def test_irls_equals_pydeseq2_per_gene_solver():
         np.testing.assert_allclose(fit.beta[g], beta, rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(fit.mu[:, g], mu, rtol=1e-6)
         np.testing.assert_allclose(fit.hat[:, g], hat, rtol=1e-5, atol=1e-10)
+
+
+def test_ridge_is_deseq2s_lambda_on_the_natural_log_scale() -> None:
+    """DESeq2's fitNbinomGLMs: lambda = 1e-6 (log2 scale), lambdaNatLogScale = lambda / log(2)^2."""
+    assert pytest.approx(2.0813689810056077e-06, rel=1e-15) == nb_glm.RIDGE
 
 
 def test_irls_flags_divergent_genes_for_the_fallback():
@@ -54,13 +61,14 @@ def test_vectorised_inference_matches_default_on_wald_test():
     fit = nb_glm.irls(counts, sf, design, dispersion, max_iterations=250)
     contrast = np.zeros(design.shape[1])
     contrast[-1] = 1.0
-    ridge = np.eye(design.shape[1]) * 1e-6
+    ridge = np.eye(design.shape[1]) * 1e-6  # pydeseq2's, which we replace by DESeq2's
     ours = VectorisedInference(min_mu=0.0).wald_test(
         design, dispersion, fit.beta, fit.mu, ridge, contrast, np.array(0.0)
     )
+    deseq2_ridge = np.eye(design.shape[1]) * nb_glm.RIDGE
     for g in range(counts.shape[1]):
         p, stat, se = utils.wald_test(
-            design, dispersion[g], fit.beta[g], fit.mu[:, g], ridge, contrast, 0.0, None
+            design, dispersion[g], fit.beta[g], fit.mu[:, g], deseq2_ridge, contrast, 0.0, None
         )
         np.testing.assert_allclose([ours[0][g], ours[1][g], ours[2][g]], [p, stat, se], rtol=1e-8)
 
