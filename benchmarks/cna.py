@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from measure import run_child, work_dir
 
-from icarus_omics import cna
+from icarus_omics.copynumber import categories as cna
 from icarus_omics.io.segments import read_segments
 
 GRCH37 = {

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from measure import run_child, work_dir
 
-from icarus_omics.expression import agreement
+from icarus_omics.expression.pipeline import agreement
 from icarus_omics.io.gmt import read_gmt
 
 HERE = Path(__file__).resolve().parent

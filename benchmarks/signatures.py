@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 from measure import work_dir
 
-from icarus_omics import signatures
+from icarus_omics.signatures import fitting as signatures
 
 REPO = Path(__file__).resolve().parents[1]
 COSMIC = REPO / "resources" / "signatures" / "COSMIC_v3.2_SBS_GRCh37.txt.gz"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from icarus_omics import alterations as lib
 from icarus_omics.errors import IcarusError
+from icarus_omics.oncogenic import alterations as lib
 from tests.conftest import CliResult
 
 SHEET = pd.DataFrame(

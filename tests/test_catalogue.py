@@ -21,13 +21,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icarus_omics.catalogue import (
-    CHANNELS,
-    REPORT_COLUMNS,
-    build_catalogue,
-    context_channels,
-    isolate_snvs,
-)
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.catalogue import (
     read_catalogue,
@@ -36,6 +29,13 @@ from icarus_omics.io.catalogue import (
     read_vcf_variants,
 )
 from icarus_omics.io.fasta import Reference
+from icarus_omics.signatures.catalogue import (
+    CHANNELS,
+    REPORT_COLUMNS,
+    build_catalogue,
+    context_channels,
+    isolate_snvs,
+)
 from tests.conftest import DATA, shared_file
 
 HERE = DATA / "catalogue"

@@ -1,4 +1,4 @@
-"""Gene-level copy-number categories (icarus_omics.cna) and the ``cna`` command."""
+"""Gene-level copy-number categories (icarus_omics.copynumber.categories) and the ``cna`` command."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icarus_omics import cna
+from icarus_omics.copynumber import categories as cna
 from icarus_omics.errors import IcarusError
-from icarus_omics.example_cohort import build_example_cohort
-from icarus_omics.example_copy_number import (
+from icarus_omics.example.cohort import build_example_cohort
+from icarus_omics.example.copy_number import (
     DEMO_MAX_FOCAL_MB,
     example_fits,
     example_segments,

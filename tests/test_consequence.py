@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from icarus_omics.consequence import (
+from icarus_omics.somatic.consequence import (
     Effect,
     choose_effect,
     classify,

@@ -152,7 +152,7 @@ def _found(table: pd.DataFrame, genes: tuple[str, ...], sign: int) -> float:
 
 
 def test_demo_de_recovers_planted_interferon_and_endocytosis(demo_dir: Path) -> None:
-    from icarus_omics.example_rna import ENDOCYTOSIS_GENES, INTERFERON_GENES
+    from icarus_omics.example.rna import ENDOCYTOSIS_GENES, INTERFERON_GENES
 
     # interferon genes rise on treatment in responders only
     assert _found(_de(demo_dir, "responders"), INTERFERON_GENES, +1) >= 0.75

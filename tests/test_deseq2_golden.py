@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icarus_omics.expression import (
+from icarus_omics.expression.design import Contrast
+from icarus_omics.expression.pipeline import (
     DeRequest,
     DeResult,
     prepare,
@@ -40,7 +41,6 @@ from icarus_omics.expression import (
     variance_stabilise,
     variance_stabilise_fitted,
 )
-from icarus_omics.expression_design import Contrast
 from tests.conftest import missing_reference
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icarus_omics import nb_dispersion
-from icarus_omics.expression import DeRequest, agreement, data_warnings, prepare, run_deseq
-from icarus_omics.expression_design import Contrast
+from icarus_omics.expression import dispersion as nb_dispersion
+from icarus_omics.expression.design import Contrast
+from icarus_omics.expression.pipeline import DeRequest, agreement, data_warnings, prepare, run_deseq
 from tests.conftest import missing_reference
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"

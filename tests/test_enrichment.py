@@ -26,8 +26,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icarus_omics import enrichment as gs
-from icarus_omics.enrichment_null import (
+from icarus_omics.enrichment import gsea as gs
+from icarus_omics.enrichment.null import (
     NullCounts,
     batch_enrichment_scores,
     normalised_scores,

@@ -1,4 +1,4 @@
-"""Tests of the synthetic example cohort (icarus_omics.example_cohort)."""
+"""Tests of the synthetic example cohort (icarus_omics.example.cohort)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.example_annotation import CSQ_FIELDS
-from icarus_omics.example_cohort import (
+from icarus_omics.example.annotation import CSQ_FIELDS
+from icarus_omics.example.cohort import (
     GENE_COLUMNS,
     SAMPLE_COLUMNS,
     TRUTH_COLUMNS,

@@ -1,4 +1,4 @@
-"""Tests of the example paired RNA-seq data (icarus_omics.example_rna)."""
+"""Tests of the example paired RNA-seq data (icarus_omics.example.rna)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.example_rna import (
+from icarus_omics.example.rna import (
     ENDOCYTOSIS_GENES,
     ENDOCYTOSIS_SET,
     GMT_DESCRIPTION,

@@ -10,13 +10,19 @@ import pandas as pd
 import pytest
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.expression import DeRequest, gene_filter, integer_counts, prepare, run_deseq
-from icarus_omics.expression_design import (
+from icarus_omics.expression.design import (
     Contrast,
     complete_pairs,
     design_columns,
     interaction_design,
     parse_subsets,
+)
+from icarus_omics.expression.pipeline import (
+    DeRequest,
+    gene_filter,
+    integer_counts,
+    prepare,
+    run_deseq,
 )
 
 DATA = Path(__file__).parent / "data" / "rna"
@@ -156,8 +162,8 @@ def test_planted_interferon_rise_found_in_responders_only():
 def test_vst_equals_r_with_the_parametric_and_the_mean_trend(monkeypatch):
     # vst.tsv is vst(blind = TRUE, nsub = min(1000, genes above 5)); the golden is R's on
     # the outliers input (tests/expected/rna/README.md), with fitType parametric and mean
-    import icarus_omics.deseq_dataset as deseq_dataset
-    from icarus_omics.expression import variance_stabilise
+    from icarus_omics.expression import dataset as deseq_dataset
+    from icarus_omics.expression.pipeline import variance_stabilise
 
     counts = pd.read_csv(EXPECTED / "outliers_counts.tsv", sep="\t", index_col=0)
     params = pd.read_csv(EXPECTED / "outliers_params.tsv", sep="\t", index_col=0)["value"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from icarus_omics.consequence import Effect
-from icarus_omics.maf import MAF_COLUMNS, Annotation, MafAlleles, maf_alleles, maf_row
-from icarus_omics.somatic import AlleleCall, Site
+from icarus_omics.somatic.consequence import Effect
+from icarus_omics.somatic.maf import MAF_COLUMNS, Annotation, MafAlleles, maf_alleles, maf_row
+from icarus_omics.somatic.rules import AlleleCall, Site
 
 
 @pytest.mark.parametrize(

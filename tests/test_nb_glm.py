@@ -9,8 +9,9 @@ import pytest
 import statsmodels.api as sm
 from pydeseq2 import utils
 
-from icarus_omics import nb_dispersion, nb_glm
-from icarus_omics.deseq_inference import VectorisedInference, _dispersion_block
+from icarus_omics.expression import dispersion as nb_dispersion
+from icarus_omics.expression import glm as nb_glm
+from icarus_omics.expression.inference import VectorisedInference, _dispersion_block
 
 
 def simulate(n_genes: int = 60, n_pairs: int = 6, seed: int = 3):

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from icarus_omics.civic import Civic, CivicEvidence
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.knowledge import read_civic, read_oncokb
-from icarus_omics.oncokb import (
+from icarus_omics.oncogenic.civic import Civic, CivicEvidence
+from icarus_omics.oncogenic.oncokb import (
     Curation,
     GeneRole,
     KnowledgeBase,

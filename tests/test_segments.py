@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icarus_omics import cna
+from icarus_omics.copynumber import categories as cna
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import segments as files
 from tests.conftest import DATA, shared_file

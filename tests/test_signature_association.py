@@ -29,8 +29,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from icarus_omics.alterations import Groups
-from icarus_omics.association import compare_groups
+from icarus_omics.oncogenic.alterations import Groups
+from icarus_omics.signatures.association import compare_groups
 from tests.conftest import DATA, EXPECTED
 from tests.test_signature_strict import require_r_packages
 

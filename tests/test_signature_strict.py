@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from icarus_omics import signatures as sg
 from icarus_omics.io.signatures import read_signatures
+from icarus_omics.signatures import fitting as sg
 from tests.conftest import DATA, EXPECTED, CliResult, missing_reference
 
 CASE = DATA / "signatures"

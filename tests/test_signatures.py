@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icarus_omics import signatures as sg
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.signatures import read_signatures
+from icarus_omics.signatures import fitting as sg
 from tests.conftest import DATA, EXPECTED, shared_file
 
 MP_EXPECTED = "03_mutationalpatterns/expected/"

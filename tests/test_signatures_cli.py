@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from icarus_omics import signatures as sg
-from icarus_omics.catalogue import CHANNELS
 from icarus_omics.io.signatures import read_signatures
+from icarus_omics.signatures import fitting as sg
+from icarus_omics.signatures.catalogue import CHANNELS
 from tests.conftest import DATA, EXPECTED, CliResult
 
 Cli = Callable[..., CliResult]

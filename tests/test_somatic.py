@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
-from icarus_omics.somatic import (
+from icarus_omics.somatic.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
+from icarus_omics.somatic.rules import (
     EXCLUDED_REGION,
     HIGH_NORMAL_VAF,
     LOW_NORMAL_DEPTH,

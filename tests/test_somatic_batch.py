@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icarus_omics.somatic import SampleCounts, Site, Thresholds, call_alleles
-from icarus_omics.somatic_batch import ReadCounts, failure_masks, mask_names
+from icarus_omics.somatic.batch import ReadCounts, failure_masks, mask_names
+from icarus_omics.somatic.rules import SampleCounts, Site, Thresholds, call_alleles
 
 count = st.one_of(st.none(), st.integers(0, 60))
 sample = st.tuples(count, count, count)  # DP, REF reads, ALT reads

@@ -14,11 +14,11 @@ import pandas as pd
 import pysam
 import pytest
 
-from icarus_omics.catalogue import CHANNELS, build_catalogue
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import fasta as fasta_io
 from icarus_omics.io.fasta import Reference
 from icarus_omics.io.signatures import read_signatures
+from icarus_omics.signatures.catalogue import CHANNELS, build_catalogue
 from tests.conftest import DATA, CliResult, shared_file
 
 Cli = Callable[..., CliResult]
@@ -115,7 +115,7 @@ def test_hostile_prefix_and_file_name_are_refused_by_cna(cli: Cli, tmp_path: Pat
 
 
 def test_example_cohort_refuses_a_hostile_tumour_name(tmp_path: Path) -> None:
-    from icarus_omics.example_cohort import build_example_cohort
+    from icarus_omics.example.cohort import build_example_cohort
     from icarus_omics.io.cohort import write_example_cohort
 
     cohort = build_example_cohort(n_patients=2)
@@ -300,7 +300,7 @@ def test_exome_data_are_called_exome(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_exome_log_ratio_separates_simulated_exomes_and_genomes(seed: int) -> None:
-    from icarus_omics.signatures import SEQUENCING_LOG_RATIO, exome_log_ratio
+    from icarus_omics.signatures.fitting import SEQUENCING_LOG_RATIO, exome_log_ratio
 
     genome_set, exome_set = read_signatures("cosmic-v3.2"), read_signatures("cosmic-v3.2-exome")
     names = [f"S{k}" for k in range(10)]

@@ -73,8 +73,8 @@ def alterations(
     """
     import pandas as pd
 
-    from icarus_omics import alterations as lib
     from icarus_omics.io.plots import oncoplot
+    from icarus_omics.oncogenic import alterations as lib
 
     if not mutations and not cna:
         raise IcarusError("no alteration tables: give --mutations and/or --cna")

@@ -14,7 +14,7 @@ from icarus_omics.io.files import staged_outputs
 from icarus_omics.parallel import parallel_map
 
 if TYPE_CHECKING:  # numpy/pandas-heavy modules load only when the command runs
-    from icarus_omics import cna as copy_number
+    from icarus_omics.copynumber import categories as copy_number
     from icarus_omics.io import segments as files
 
 
@@ -73,7 +73,7 @@ def cna(
     Categories: high/medium/low_level_gain, homozygous_deletion, loh, neutral; undetermined
     where tcn is in the LOH range but lcn is NA; no_segment for genes in no segment.
     """
-    from icarus_omics import cna as copy_number
+    from icarus_omics.copynumber import categories as copy_number
     from icarus_omics.io import segments as files
 
     thresholds = copy_number.Thresholds(max_focal_length=round(max_focal_mb * 1_000_000))
@@ -105,7 +105,7 @@ def _call_samples(
     thresholds: copy_number.Thresholds,
 ) -> list[tuple[copy_number.Codes, copy_number.SampleSummary]]:
     """Call, write and summarise some samples (one worker's share)."""
-    from icarus_omics import cna as copy_number
+    from icarus_omics.copynumber import categories as copy_number
     from icarus_omics.io import segments as files
 
     results = []

@@ -8,7 +8,7 @@ from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.commands.wes_stream import WesOptions, run_wes
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
-from icarus_omics.somatic import Thresholds
+from icarus_omics.somatic.rules import Thresholds
 
 SUMMARY_COLUMNS = ("sample", "response", "records", "calls", "passed", "nonsynonymous")
 
@@ -30,8 +30,8 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     from icarus_omics.commands import alterations as alterations_command
     from icarus_omics.commands import cna as cna_command
     from icarus_omics.commands import signatures as signatures_command
-    from icarus_omics.example_cohort import build_example_cohort
-    from icarus_omics.example_copy_number import DEMO_MAX_FOCAL_MB
+    from icarus_omics.example.cohort import build_example_cohort
+    from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
     from icarus_omics.io.cohort import REFERENCE, write_example_cohort
 
     example = outdir / "example"

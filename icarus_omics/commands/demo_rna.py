@@ -9,7 +9,7 @@ import pandas as pd
 
 from icarus_omics.commands import gsea as gsea_command
 from icarus_omics.commands import rna_de as rna_de_command
-from icarus_omics.example_rna import build_example_rna
+from icarus_omics.example.rna import build_example_rna
 from icarus_omics.io.cohort import write_example_rna
 from icarus_omics.resources import installed_manifest
 

@@ -11,7 +11,7 @@ import typer
 from icarus_omics.commands.params import OutDir, Quiet, say
 
 if TYPE_CHECKING:  # pandas, numpy and matplotlib load only when the command runs
-    from icarus_omics.enrichment import GseaResult, GseaSettings
+    from icarus_omics.enrichment.gsea import GseaResult, GseaSettings
 
 SIGNIFICANCE = 0.05  # padj threshold of the summary count (the study's)
 
@@ -59,7 +59,7 @@ def gsea(
     set_size_after, reason), gsea_summary.json (seed, permutations, inputs, counts),
     enrichment_plots.png (top 5 terms by padj) and dotplot.png.
     """
-    from icarus_omics.enrichment import GseaSettings, run_gsea
+    from icarus_omics.enrichment.gsea import GseaSettings, run_gsea
     from icarus_omics.io import enrichment_plots as plots
     from icarus_omics.io.files import staged_outputs
     from icarus_omics.io.gmt import read_gmt

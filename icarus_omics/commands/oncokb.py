@@ -13,7 +13,7 @@ from icarus_omics.io.alterations import read_alterations
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.tables import write_tsv
-from icarus_omics.oncogenic import copy_number_events, mutation_events
+from icarus_omics.oncogenic.events import copy_number_events, mutation_events
 
 OncokbOption = Annotated[
     str | None,

@@ -86,8 +86,8 @@ def rna_de(
     level (for an interaction: every group x level cell).
     """
     from icarus_omics.commands.rna_de_run import run_rna_de
-    from icarus_omics.expression import DeRequest
-    from icarus_omics.expression_design import Contrast, parse_subsets
+    from icarus_omics.expression.design import Contrast, parse_subsets
+    from icarus_omics.expression.pipeline import DeRequest
 
     request = DeRequest(
         contrast=Contrast.parse(contrast),

@@ -10,7 +10,8 @@ import pandas as pd
 
 from icarus_omics.commands.params import stderr
 from icarus_omics.errors import IcarusError
-from icarus_omics.expression import (
+from icarus_omics.expression.dispersion import PRIOR_SEED
+from icarus_omics.expression.pipeline import (
     FILTER_RULES,
     DeInput,
     DeRequest,
@@ -29,7 +30,6 @@ from icarus_omics.io.counts import (
 )
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
-from icarus_omics.nb_dispersion import PRIOR_SEED
 
 
 def read_counts(

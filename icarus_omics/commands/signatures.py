@@ -15,7 +15,7 @@ from icarus_omics.io.files import staged_outputs
 if TYPE_CHECKING:
     import pandas as pd
 
-    from icarus_omics.signatures import FitResult
+    from icarus_omics.signatures.fitting import FitResult
 
 
 class Method(str, Enum):
@@ -91,10 +91,10 @@ def signatures(
     cosine_similarity, rss, signatures_kept), spectra/SAMPLE.png, exposures.png, and with
     --bootstrap bootstrap.tsv, with --samples association.tsv (Mann-Whitney, BH).
     """
-    from icarus_omics import signatures as fitting
     from icarus_omics.io import plots
     from icarus_omics.io.signatures import read_shortlist, read_signatures
     from icarus_omics.io.tables import write_tsv
+    from icarus_omics.signatures import fitting as fitting
 
     catalogue, report, indexed = _catalogue(inputs, fasta)
     if spectra:  # each sample names its spectra/SAMPLE.png
@@ -145,9 +145,9 @@ def signatures(
 
 
 def _catalogue(inputs: list[Path], fasta: Path | None) -> tuple[pd.DataFrame, object | None, bool]:
-    from icarus_omics.catalogue import build_catalogue
     from icarus_omics.io.catalogue import is_maf, read_catalogue, read_variant_files
     from icarus_omics.io.fasta import Reference
+    from icarus_omics.signatures.catalogue import build_catalogue
 
     tables = [p for p in inputs if not is_maf(p) and not _is_vcf(p)]
     if tables:
@@ -174,7 +174,7 @@ def _check_file_names(samples: pd.Index) -> None:
 def _exome_log_ratio(catalogue: pd.DataFrame, signature_set: str, names: list[str]) -> float | None:
     """Exome-vs-genome log-likelihood ratio, when both COSMIC sets are at hand."""
     from icarus_omics.io.signatures import read_signatures
-    from icarus_omics.signatures import exome_log_ratio
+    from icarus_omics.signatures.fitting import exome_log_ratio
 
     if signature_set != "cosmic-v3.2":
         return None
@@ -217,7 +217,7 @@ def _build_notes(
     report: object | None,
     log_ratio: float | None,
 ) -> str:
-    from icarus_omics.signatures import SEQUENCING_LOG_RATIO
+    from icarus_omics.signatures.fitting import SEQUENCING_LOG_RATIO
 
     notes = []
     skipped = len(catalogue.columns) - len(eligible)
@@ -256,9 +256,9 @@ def _association(
 ) -> pd.DataFrame:
     import pandas as pd
 
-    from icarus_omics.alterations import response_groups
-    from icarus_omics.association import compare_groups
     from icarus_omics.io.tables import read_sample_table
+    from icarus_omics.oncogenic.alterations import response_groups
+    from icarus_omics.signatures.association import compare_groups
 
     sheet, id_column = read_sample_table(path)
     groups = response_groups(sheet, id_column, group)

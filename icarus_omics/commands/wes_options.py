@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from icarus_omics import somatic
 from icarus_omics.commands.params import stderr
+from icarus_omics.somatic import rules as somatic
 
 _DEFAULTS = somatic.Thresholds()
 

@@ -12,11 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from icarus_omics import __version__, somatic
-from icarus_omics.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
-from icarus_omics.civic import Civic
+from icarus_omics import __version__
 from icarus_omics.commands.params import Tick, progress
-from icarus_omics.consequence import Effect
 from icarus_omics.errors import IcarusError
 from icarus_omics.genome import ReferenceAgreement, check_coordinates_fit, choose_build
 from icarus_omics.io import tables, vcf
@@ -26,11 +23,15 @@ from icarus_omics.io.fasta import Reference
 from icarus_omics.io.files import Staging, safe_name, staged_outputs
 from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
-from icarus_omics.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
-from icarus_omics.oncogenic import mutation_events
-from icarus_omics.oncokb import Verdicts
+from icarus_omics.oncogenic.civic import Civic
+from icarus_omics.oncogenic.events import mutation_events
+from icarus_omics.oncogenic.oncokb import Verdicts
 from icarus_omics.parallel import parallel_map
-from icarus_omics.somatic_batch import failure_masks, mask_names
+from icarus_omics.somatic import rules as somatic
+from icarus_omics.somatic.attrition import ATTRITION_COLUMNS, Attrition, SwapCheck
+from icarus_omics.somatic.batch import failure_masks, mask_names
+from icarus_omics.somatic.consequence import Effect
+from icarus_omics.somatic.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
 
 
 @dataclass(frozen=True)

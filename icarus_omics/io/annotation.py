@@ -1,7 +1,7 @@
 """Consequence annotations inside VCF INFO: VEP ``CSQ``, SnpEff ``ANN``, Funcotator ``FUNCOTATION``.
 
 Each is a list of '|'-separated fields whose names the header declares; these functions
-turn one record's value into :class:`~icarus_omics.consequence.Effect` objects per ALT.
+turn one record's value into :class:`~icarus_omics.somatic.consequence.Effect` objects per ALT.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from icarus_omics.consequence import FUNCOTATOR_CLASSIFICATION, Effect, strip_feature
+from icarus_omics.somatic.consequence import FUNCOTATOR_CLASSIFICATION, Effect, strip_feature
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from icarus_omics.catalogue import CHANNEL_INDEX_NAME, CHANNELS
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import READ_ERRORS, open_text, read_tsv, unreadable
 from icarus_omics.io.vcf import TUMOR_NAMES, open_vcf
+from icarus_omics.signatures.catalogue import CHANNEL_INDEX_NAME, CHANNELS
 
 if TYPE_CHECKING:
     import cyvcf2

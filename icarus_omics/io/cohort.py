@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pysam
 
-from icarus_omics.example_cohort import ExampleCohort
-from icarus_omics.example_copy_number import example_fits, example_segments
-from icarus_omics.example_rna import ExampleRna, write_gmt_text
+from icarus_omics.example.cohort import ExampleCohort
+from icarus_omics.example.copy_number import example_fits, example_segments
+from icarus_omics.example.rna import ExampleRna, write_gmt_text
 from icarus_omics.io.files import safe_name, staged_outputs
 from icarus_omics.io.tables import write_tsv
 

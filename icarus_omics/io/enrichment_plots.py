@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 
-from icarus_omics.enrichment import running_sum
+from icarus_omics.enrichment.gsea import running_sum
 
 CURVE = "#2e7d32"
 HIT = "#212121"

@@ -6,10 +6,17 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from icarus_omics.civic import Civic, CivicEvidence
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import read_tsv
-from icarus_omics.oncokb import UNKNOWN, Curation, GeneRole, KnowledgeBase, Verdicts, best_level
+from icarus_omics.oncogenic.civic import Civic, CivicEvidence
+from icarus_omics.oncogenic.oncokb import (
+    UNKNOWN,
+    Curation,
+    GeneRole,
+    KnowledgeBase,
+    Verdicts,
+    best_level,
+)
 
 
 def file_version(path: Path) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import download
-from icarus_omics.oncokb import UNKNOWN, Event, protein_change
+from icarus_omics.oncogenic.oncokb import UNKNOWN, Event, protein_change
 
 DEFAULT_URL = "https://www.oncokb.org/api/v1"
 # OncoKB's consequence vocabulary for MAF Variant_Classification values.

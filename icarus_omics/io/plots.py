@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.patches import Patch, Rectangle
 
 if TYPE_CHECKING:
-    from icarus_omics.alterations import Groups
+    from icarus_omics.oncogenic.alterations import Groups
 
 COLOURS = {
     "missense": "#2e7d32",
@@ -31,7 +31,7 @@ def oncoplot(matrix: pd.DataFrame, groups: Groups, path: Path, title: str = "") 
     ordered by group then by alteration pattern, per-group frequencies on the right.
     Samples not profiled (``NA`` columns) are drawn hatched, after their group's profiled
     samples, and left out of the frequencies."""
-    from icarus_omics.alterations import NOT_PROFILED
+    from icarus_omics.oncogenic.alterations import NOT_PROFILED
 
     altered = (matrix != "") & (matrix != NOT_PROFILED)
     absent = {s for s in matrix.columns if (matrix[s] == NOT_PROFILED).all() and len(matrix)}
@@ -64,7 +64,7 @@ def oncoplot(matrix: pd.DataFrame, groups: Groups, path: Path, title: str = "") 
 
 def _cells(ax: plt.Axes, matrix: pd.DataFrame, genes: list[str], order: list[str],
            groups: Groups) -> None:  # fmt: skip
-    from icarus_omics.alterations import NOT_PROFILED
+    from icarus_omics.oncogenic.alterations import NOT_PROFILED
 
     for x, sample in enumerate(order):
         label = groups.samples.get(sample)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from icarus_omics import __version__
-from icarus_omics import cna as copy_number
+from icarus_omics.copynumber import categories as copy_number
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.files import safe_name
 from icarus_omics.io.tables import READ_ERRORS, format_value, open_text, read_tsv, unreadable

@@ -20,7 +20,7 @@ import cyvcf2
 import pysam
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.somatic import AlleleCall
+from icarus_omics.somatic.rules import AlleleCall
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 ANNOTATION_KEYS = ("CSQ", "ANN", "FUNCOTATION")

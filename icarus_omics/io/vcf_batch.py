@@ -2,8 +2,8 @@
 
 This is the hot loop of ``wes-filter``: each record costs one pass of cyvcf2 parsing plus
 list comprehensions over the batch, so the Python work per record stays small. Records
-with one ALT are judged from the arrays (:mod:`icarus_omics.somatic_batch`); the others
-are handed over as :class:`~icarus_omics.somatic.Site` objects for the per-site rules.
+with one ALT are judged from the arrays (:mod:`icarus_omics.somatic.batch`); the others
+are handed over as :class:`~icarus_omics.somatic.rules.Site` objects for the per-site rules.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import numpy as np
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import FLOAT_FORMAT
 from icarus_omics.io.vcf import VcfHeader
-from icarus_omics.somatic import AlleleCall, SampleCounts, Site, variant_type
-from icarus_omics.somatic_batch import ReadCounts
+from icarus_omics.somatic.batch import ReadCounts
+from icarus_omics.somatic.rules import AlleleCall, SampleCounts, Site, variant_type
 
 MISSING_INT = -2147483648  # htslib's missing integer
 VECTOR_END = -2147483647  # htslib's padding after a short vector

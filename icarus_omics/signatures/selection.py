@@ -1,8 +1,8 @@
 """Per-sample signature selection: which signatures a sample's fit keeps, and their exposures.
 
 Every function here fits one sample: observed counts (channels,) and signature profiles
-(channels x signatures) -> exposures (signatures,). :mod:`icarus_omics.signatures` checks the
-inputs, runs these over the cohort (in chunks, across processes) and describes each rule
+(channels x signatures) -> exposures (signatures,). :mod:`.fitting` checks the inputs,
+runs these over the cohort (in chunks, across processes) and describes each rule
 against its source (``fit_strict``, ``fit_sparse``).
 
 - :func:`solve_nnls` - Lawson-Hanson NNLS (``scipy.optimize.nnls``), the one solver of all fits.

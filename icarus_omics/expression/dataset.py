@@ -7,7 +7,7 @@ every MAP dispersion, so this is where pydeseq2 and DESeq2 parted most on the sa
 :class:`DeseqData` fits it exactly as ``parametricDispersionFit`` does. Its dispersion prior
 variance is DESeq2's too: pydeseq2 applies the large-sample rule at every size and so
 floors the prior at 0.25 when three or fewer residual degrees of freedom are left, where
-DESeq2 estimates it by simulation (:func:`icarus_omics.nb_dispersion.prior_variance`).
+DESeq2 estimates it by simulation (:func:`icarus_omics.expression.dispersion.prior_variance`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydeseq2.dds import DeseqDataSet
 
-from icarus_omics.nb_dispersion import parametric_trend, prior_variance, residual_variance
+from icarus_omics.expression.dispersion import parametric_trend, prior_variance, residual_variance
 
 
 class DeseqData(DeseqDataSet):

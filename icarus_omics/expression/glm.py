@@ -4,7 +4,7 @@ vectorised across genes.
 DESeq2 (and pydeseq2) fit every gene on its own: a p x p solve per iteration per gene in a
 loop. Here one iteration updates a whole block of genes: the per-gene information matrices
 X' W X come from one matrix product (sample outer products x weights), the solves are one
-batched LAPACK call. The dispersion search lives in :mod:`icarus_omics.nb_dispersion`.
+batched LAPACK call. The dispersion search lives in :mod:`icarus_omics.expression.dispersion`.
 
 Arrays are samples x genes (``counts``, ``mu``), as in pydeseq2; per-gene vectors have one
 value per gene column; ``design`` is samples x coefficients.

@@ -1,5 +1,5 @@
 """Differential expression of RNA-seq counts: DESeq2's model, run by pydeseq2 with the
-vectorised fits of :mod:`icarus_omics.deseq_inference`.
+vectorised fits of :mod:`icarus_omics.expression.inference`.
 
 Input is a genes x samples count matrix and a sample sheet indexed by sample. One call
 tests one contrast: a factor's test level against its reference (paired by patient when
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.expression_design import (
+from icarus_omics.expression.design import (
     Contrast,
     SampleReport,
     align_samples,
@@ -307,8 +307,8 @@ def _shrink(stats, dds, request: DeRequest) -> None:  # type: ignore[no-untyped-
 
 
 def _fit(data: DeInput, processes: int, prior_variance: float | None = None):  # type: ignore[no-untyped-def]
-    from icarus_omics.deseq_dataset import DeseqData
-    from icarus_omics.deseq_inference import VectorisedInference
+    from icarus_omics.expression.dataset import DeseqData
+    from icarus_omics.expression.inference import VectorisedInference
 
     counts = data.counts.loc[data.kept.to_numpy()]
     design = data.design
@@ -347,8 +347,8 @@ def variance_stabilise(
     import numpy as np
     import pandas as pd
 
-    from icarus_omics.deseq_dataset import DeseqData
-    from icarus_omics.deseq_inference import VectorisedInference
+    from icarus_omics.expression.dataset import DeseqData
+    from icarus_omics.expression.inference import VectorisedInference
 
     if subset is None:
         pick = np.arange(len(counts))

@@ -5,7 +5,7 @@ chromosome that carries one of 20 breast-cancer genes), gene models, one Mutect2
 FilterMutectCalls + VEP VCF per tumour, a sample sheet with response, and a truth table that
 says what each ALT allele is, which process made it and whether the default post-filter keeps
 it. Responders carry more APOBEC (TCW) mutations, echoing the study's SBS2-response association.
-The VCF text itself is written by :mod:`icarus_omics.example_vcf`.
+The VCF text itself is written by :mod:`icarus_omics.example.vcf`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.example_annotation import (
+from icarus_omics.example.annotation import (
     Effect,
     Gene,
     annotate,
@@ -26,7 +26,7 @@ from icarus_omics.example_annotation import (
     on_genome,
     short_hgvsp,
 )
-from icarus_omics.example_vcf import Allele, Record, info_field, sample_field, vcf_text
+from icarus_omics.example.vcf import Allele, Record, info_field, sample_field, vcf_text
 
 # fmt: off
 GENE_COLUMNS = ("gene", "chrom", "start", "end", "strand", "gene_id", "canonical_transcript",

@@ -1,6 +1,6 @@
 """The example cohort's VCF records and their text, as Mutect2 + FilterMutectCalls + VEP write it.
 
-:mod:`icarus_omics.example_cohort` decides what each record is and draws its read counts;
+:mod:`icarus_omics.example.cohort` decides what each record is and draws its read counts;
 this module draws the remaining Mutect2 annotations (INFO, strand counts, allele fractions)
 and writes the header and data lines. The same records and generator state give the same text.
 """
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from icarus_omics.example_annotation import CSQ_FIELDS, Effect, Gene, csq_entries
+from icarus_omics.example.annotation import CSQ_FIELDS, Effect, Gene, csq_entries
 
 # fmt: off
 FILTER_DESCRIPTIONS = {

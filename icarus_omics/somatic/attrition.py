@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from icarus_omics.somatic import OUR_FILTERS, AlleleCall, Site, Thresholds
-from icarus_omics.somatic_batch import ReadCounts
+from icarus_omics.somatic.batch import ReadCounts
+from icarus_omics.somatic.rules import OUR_FILTERS, AlleleCall, Site, Thresholds
 
 # Columns of the attrition table.
 ATTRITION_COLUMNS = (

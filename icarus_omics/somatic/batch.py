@@ -1,4 +1,4 @@
-"""The post-filter rules of :func:`icarus_omics.somatic.call_alleles`, vectorised.
+"""The post-filter rules of :func:`icarus_omics.somatic.rules.call_alleles`, vectorised.
 
 Most Mutect2 records have one ALT; their read counts are gathered into arrays a few
 thousand records at a time and judged here with numpy, which is what lets ``wes-filter``
@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from icarus_omics.somatic import (
+from icarus_omics.somatic.rules import (
     EXCLUDED_REGION,
     HIGH_NORMAL_VAF,
     LOW_NORMAL_DEPTH,

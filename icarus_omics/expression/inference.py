@@ -1,4 +1,4 @@
-"""pydeseq2's inference hooks, answered by the vectorised fits of :mod:`icarus_omics.nb_glm`.
+"""pydeseq2's inference hooks, answered by the vectorised fits of :mod:`.glm`.
 
 pydeseq2 runs the DESeq2 pipeline (size factors, dispersion trend and prior, Cook's
 distances, independent filtering) and delegates the per-gene fits to an ``Inference``
@@ -19,7 +19,8 @@ import numpy as np
 from pydeseq2 import utils
 from pydeseq2.default_inference import DefaultInference
 
-from icarus_omics import nb_dispersion, nb_glm
+from icarus_omics.expression import dispersion as nb_dispersion
+from icarus_omics.expression import glm as nb_glm
 from icarus_omics.parallel import parallel_map
 
 BLOCK = 2048  # genes per block; fixed so that results never depend on the process count

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import false_discovery_control
 
-from icarus_omics.enrichment_null import (
+from icarus_omics.enrichment.null import (
     EnrichmentScore,
     NullCounts,
     enrichment_score,

@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from icarus_omics.consequence import (
+from icarus_omics.somatic.consequence import (
     NONSYNONYMOUS,
     Effect,
     choose_effect,
     classify,
     short_protein_change,
 )
-from icarus_omics.somatic import AlleleCall
+from icarus_omics.somatic.rules import AlleleCall
 
 MAF_COLUMNS = (
     "Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome", "Start_Position",

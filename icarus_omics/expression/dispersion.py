@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from icarus_omics.nb_glm import information, outer_products
+from icarus_omics.expression.glm import information, outer_products
 
 ARMIJO_EPSILON = 1e-4  # DESeq2.cpp fitDisp
 LOG_ALPHA_LIMITS = (-30.0, 10.0)  # fitDisp keeps proposals inside these (lgamma stability)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from icarus_omics.consequence import short_protein_change
+from icarus_omics.somatic.consequence import short_protein_change
 
 UNKNOWN = "Unknown"
 TRUNCATING_CLASSES = frozenset(

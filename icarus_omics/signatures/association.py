@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from icarus_omics.alterations import Groups
+from icarus_omics.oncogenic.alterations import Groups
 
 EXACT_BELOW = 50  # R wilcox.test: exact p-value when both groups are smaller than this, untied
 ASSOCIATION_COLUMNS = (

@@ -18,7 +18,7 @@ active-set algorithm; exposures agree to ~1e-12 on the package's example data, a
 fit agrees to ~1e-11 with R on 1,000 simulated tumours against 21 and 78 signatures.
 
 The per-sample selection rules (and why dropping a signature can only lower the cosine
-similarity) live in :mod:`icarus_omics.signature_selection`; this module checks the inputs,
+similarity) live in :mod:`icarus_omics.signatures.selection`; this module checks the inputs,
 runs the rules over the cohort and collects the results.
 
 Samples with no mutations get zero exposures, no kept signatures and a NaN cosine similarity
@@ -37,7 +37,7 @@ import pandas as pd
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.parallel import parallel_map
-from icarus_omics.signature_selection import (
+from icarus_omics.signatures.selection import (
     select_backwards,
     select_best_subset,
     select_sparse,
@@ -170,7 +170,7 @@ def fit_sparse(
     with the exposures constrained to sum to the mutation count (Ipopt) and rounds them to
     integers; NNLS keeps this step consistent with the first one and with
     :func:`fit_nnls`. With NNLS refits the score is a monotone function of the residual (see
-    the docstring of :mod:`icarus_omics.signature_selection`), so the ranking is that of the
+    the docstring of :mod:`icarus_omics.signatures.selection`), so the ranking is that of the
     smallest loss in fit. The Python port (SigProfilerAssignment
     ``single_sample.remove_all_single_signatures``, read at
     AlexandrovLab/SigProfilerAssignment) ranks by relative L2 error, compares each step with

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from icarus_omics.civic import CIVIC_COLUMNS, NO_MATCH, Civic, CivicMatch
-from icarus_omics.oncokb import (
+from icarus_omics.oncogenic.civic import CIVIC_COLUMNS, NO_MATCH, Civic, CivicMatch
+from icarus_omics.oncogenic.oncokb import (
     EVENT_COLUMNS,
     Event,
     Verdicts,

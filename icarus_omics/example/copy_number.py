@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from icarus_omics.example_cohort import CONTIG_LENGTH
+from icarus_omics.example.cohort import CONTIG_LENGTH
 
 CNCF_COLUMNS = (
     "chrom", "seg", "num.mark", "nhet", "cnlr.median", "mafR", "segclust", "cnlr.median.clust",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from icarus_omics.oncokb import TRUNCATING_CLASSES, protein_change
+from icarus_omics.oncogenic.oncokb import TRUNCATING_CLASSES, protein_change
 
 CIVIC_COLUMNS = (
     "civic_variant",
