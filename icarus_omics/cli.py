@@ -30,8 +30,9 @@ from icarus_omics.commands import (
     wes_annotate,
     wes_filter,
 )
-from icarus_omics.commands.params import stderr
+from icarus_omics.commands.params import common_options, stderr
 from icarus_omics.errors import IcarusError
+from icarus_omics.io import summary
 
 app = typer.Typer(
     name="icarus-omics",
@@ -54,7 +55,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():
-    app.command(name=_name)(_function)
+    app.command(name=_name)(common_options(_function))
 app.add_typer(resources.app, name="resources")
 
 
@@ -126,9 +127,11 @@ def _usage_message(error: typer.TyperException) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: exit 0 ok, 1 IcarusError, 2 bad usage, 130/143 interrupted; every
     failure is one ``error: ...`` line on stderr."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    summary.begin(arguments)
     try:
         with _signals_caught():
-            app(args=argv, standalone_mode=False)
+            app(args=arguments, standalone_mode=False)
     except IcarusError as error:
         _fail(str(error), 1)
     except Interrupted as stop:

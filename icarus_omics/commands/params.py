@@ -1,12 +1,19 @@
-"""Option types, the stderr console and progress display shared by all commands."""
+"""Option types, the stderr console and progress display shared by all commands.
+
+Declared once here: ``-o/--outdir``, ``--prefix``, ``--threads`` (default
+:data:`DEFAULT_THREADS`), ``-q/--quiet``, and, added to every command by
+:func:`common_options` (applied in ``cli.py``), ``-v/--verbose`` and ``--log-file``.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import IO, Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -31,6 +38,86 @@ Prefix = Annotated[
     typer.Option(help="Name used for per-sample outputs; default: the tumour sample name."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+# Two worker processes by default on every command that can split its work: what a
+# two-core node gives; outputs are the same bytes for any value.
+DEFAULT_THREADS = 2
+Threads = Annotated[
+    int,
+    typer.Option(
+        "--threads", "-t", min=1, max=256,
+        help=f"Worker processes (default {DEFAULT_THREADS}); outputs do not depend on it.",
+    ),
+]  # fmt: skip
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also print the details of each step.")
+]
+LogFile = Annotated[
+    Path | None,
+    typer.Option("--log-file", dir_okay=False, help="Also append every message to this file."),
+]
+
+
+class _Tee:
+    """stderr and a log file at once."""
+
+    def __init__(self, log: IO[str]) -> None:
+        self.log = log
+
+    def write(self, text: str) -> int:
+        sys.stderr.write(text)
+        self.log.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+        self.log.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
+_VERBOSE = False
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``-v/--verbose`` and ``--log-file`` to ``command`` (one declaration for all)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, verbose: bool = False, log_file: Path | None = None, **kwargs: Any) -> Any:
+        global _VERBOSE
+        _VERBOSE = verbose
+        if log_file is None:
+            return command(*args, **kwargs)
+        previous = stderr.file
+        try:
+            with open(log_file, "a", encoding="utf-8") as log:
+                stderr.file = _Tee(log)  # type: ignore[assignment]
+                return command(*args, **kwargs)
+        finally:
+            stderr.file = previous
+
+    signature = inspect.signature(command, eval_str=True)  # Annotated options, resolved
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    extra = [
+        inspect.Parameter("verbose", keyword, default=False, annotation=Verbose),
+        inspect.Parameter("log_file", keyword, default=None, annotation=LogFile),
+    ]
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *extra]
+    )
+    run.__annotations__ = {
+        **{name: p.annotation for name, p in signature.parameters.items()},
+        "return": signature.return_annotation,
+        "verbose": Verbose,
+        "log_file": LogFile,
+    }
+    return run
+
+
+def detail(message: str) -> None:
+    """Print a line on stderr only with ``-v/--verbose``."""
+    if _VERBOSE:
+        stderr.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def input_path(help_text: str) -> object:
