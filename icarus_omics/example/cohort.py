@@ -5,7 +5,7 @@ chromosome that carries one of 20 breast-cancer genes), gene models, one Mutect2
 FilterMutectCalls + VEP VCF per tumour, a sample sheet with response, and a truth table that
 says what each ALT allele is, which process made it and whether the default post-filter keeps
 it. Responders carry more APOBEC (TCW) mutations, echoing the study's SBS2-response association.
-The VCF text itself is written by :mod:`icarus_omics.example.vcf`.
+The VCF text is written by :mod:`icarus_omics.io.mutect2_vcf`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from icarus_omics.example.annotation import (
     on_genome,
     short_hgvsp,
 )
-from icarus_omics.example.vcf import Allele, Record, info_field, sample_field, vcf_text
+from icarus_omics.example.vcf import Allele, Record, info_field, sample_field
 
 # fmt: off
 GENE_COLUMNS = ("gene", "chrom", "start", "end", "strand", "gene_id", "canonical_transcript",
@@ -95,11 +95,15 @@ FAIL_FILTERS = {"weak_evidence": 0.3, "germline": 0.1, "panel_of_normals": 0.1, 
 
 @dataclass(frozen=True)
 class ExampleCohort:
-    """A synthetic trial cohort: reference, gene models, VCF texts, sample sheet and truth."""
+    """A synthetic trial cohort: reference, gene models, VCF records, sample sheet and truth.
+
+    ``calls`` maps each tumour sample to its normal sample ("" when tumour-only) and its
+    records in order; :func:`icarus_omics.io.mutect2_vcf.vcf_text` writes them as VCF text.
+    """
 
     reference: dict[str, str]
     genes: pd.DataFrame
-    vcfs: dict[str, str]
+    calls: dict[str, tuple[str, list[Record]]]
     samples: pd.DataFrame
     truth: pd.DataFrame
 
@@ -131,9 +135,9 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
     -------
     ExampleCohort
         ``reference`` (contig -> ACGT sequence), ``genes`` (one row per gene, columns
-        ``GENE_COLUMNS``), ``vcfs`` (tumour sample -> uncompressed VCF text), ``samples`` (one
-        row per patient, columns ``SAMPLE_COLUMNS``) and ``truth`` (one row per ALT allele,
-        columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the default thresholds).
+        ``GENE_COLUMNS``), ``calls`` (tumour sample -> normal sample and VCF records),
+        ``samples`` (one row per patient, columns ``SAMPLE_COLUMNS``) and ``truth`` (one row
+        per ALT allele, columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the default thresholds).
     """
     if not 2 <= n_patients <= 99:
         raise IcarusError(f"example cohort: n_patients={n_patients}; choose 2 to 99 patients")
@@ -142,15 +146,15 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
     genome = _Genome(reference, _place_genes(rng))
     hotspots = {name: _place_hotspot(rng, genome, name) for name in HOTSPOTS}
     samples, patients = _sample_sheet(rng, n_patients)
-    vcfs: dict[str, str] = {}
+    calls: dict[str, tuple[str, list[Record]]] = {}
     truth: list[list[object]] = []
     for patient in patients:
         records = _patient_records(rng, genome, hotspots, patient)
-        vcfs[patient.tumour] = vcf_text(reference, patient.tumour, patient.normal, records)
+        calls[patient.tumour] = (patient.normal, records)
         truth += [_truth_row(patient, r, i) for r in records for i in range(len(r.alleles))]
     genes = pd.DataFrame([gene[:9] for gene in genome.genes], columns=list(GENE_COLUMNS))
     truth_table = pd.DataFrame(truth, columns=list(TRUTH_COLUMNS))
-    return ExampleCohort(reference, genes, vcfs, samples, truth_table)
+    return ExampleCohort(reference, genes, calls, samples, truth_table)
 
 
 def _random_contig(rng: np.random.Generator) -> str:

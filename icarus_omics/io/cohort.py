@@ -10,6 +10,7 @@ from icarus_omics.example.cohort import ExampleCohort
 from icarus_omics.example.copy_number import example_fits, example_segments
 from icarus_omics.example.rna import ExampleRna, write_gmt_text
 from icarus_omics.io.files import safe_name, staged_outputs
+from icarus_omics.io.mutect2_vcf import cohort_vcf_texts
 from icarus_omics.io.tables import write_tsv
 
 REFERENCE = "reference/icarus_example.fa"
@@ -32,9 +33,10 @@ def write_example_cohort(cohort: ExampleCohort, directory: Path) -> Path:
     pysam.faidx(str(fasta))
     _write_copy_number(cohort, directory)
     (directory / "vcf").mkdir(exist_ok=True)
+    texts = cohort_vcf_texts(cohort)
     for tumor in tumors:
         plain = directory / "vcf" / f"{tumor}.vcf"
-        plain.write_text(cohort.vcfs[tumor])
+        plain.write_text(texts[tumor])
         pysam.tabix_index(str(plain), preset="vcf", force=True)  # bgzips to .vcf.gz + .tbi
     return directory / SAMPLESHEET
 
