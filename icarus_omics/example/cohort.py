@@ -137,7 +137,8 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
         ``reference`` (contig -> ACGT sequence), ``genes`` (one row per gene, columns
         ``GENE_COLUMNS``), ``calls`` (tumour sample -> normal sample and VCF records),
         ``samples`` (one row per patient, columns ``SAMPLE_COLUMNS``) and ``truth`` (one row
-        per ALT allele, columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the default thresholds).
+        per ALT allele, columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the
+        default thresholds).
     """
     if not 2 <= n_patients <= 99:
         raise IcarusError(f"example cohort: n_patients={n_patients}; choose 2 to 99 patients")
