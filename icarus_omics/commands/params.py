@@ -12,6 +12,7 @@ import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import IO, Annotated, Any, Protocol
 
@@ -48,6 +49,18 @@ Threads = Annotated[
         help=f"Worker processes (default {DEFAULT_THREADS}); outputs do not depend on it.",
     ),
 ]  # fmt: skip
+class FigureKind(str, Enum):
+    """The file formats figures can be written in."""
+
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
+
+
+FigureFormat = Annotated[
+    FigureKind,
+    typer.Option("--figure-format", help="Figure file format (PNG at 300 dpi)."),
+]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also print the details of each step.")
 ]

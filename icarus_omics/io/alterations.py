@@ -119,3 +119,25 @@ def _from_matrix(table: pd.DataFrame, gene: str) -> pd.DataFrame:
     long = table.melt(id_vars=[gene], value_vars=samples, var_name="sample", value_name="value")
     long = long.rename(columns={gene: "gene"})
     return _known_changes(long, "value")
+
+
+def read_alteration_tables(paths: list[Path], kind: Kind) -> tuple[pd.DataFrame, set[str]]:
+    """Alteration tables of one ``kind`` (``mutations`` or ``copy_number``), concatenated,
+    each row with a ``sample`` column; and the samples they profile (named in them, else
+    the file name's first dot-part of a per-sample table). A table of the other kind is an
+    error naming the file."""
+    import pandas as pd
+
+    parts, profiled = [], set()
+    for path in paths:
+        found, table, covered = read_profiled_alterations(path, include_non_focal=False)
+        if found != kind:
+            raise IcarusError(
+                f"{path}: a {found.replace('_', '-')} table given as {kind.replace('_', '-')}"
+            )
+        if "sample" not in table.columns:
+            sample = table.get("Tumor_Sample_Barcode")
+            table = table.assign(sample=sample if sample is not None else path.name.split(".")[0])
+        profiled.update(covered if covered is not None else [path.name.split(".")[0]])
+        parts.append(table)
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), profiled

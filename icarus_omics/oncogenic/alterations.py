@@ -153,3 +153,21 @@ def response_groups(samples: pd.DataFrame, id_column: str, column: str,
         s: g for s, g in zip(samples[id_column].astype(str), labels, strict=True) if g in (a, b)
     }
     return Groups(column, a, b, members)
+
+
+def select_events(table: pd.DataFrame, all_events: bool = False) -> pd.DataFrame:
+    """The events the study counted: flagged ``oncogenic`` (unless ``all_events``) and, where
+    the table says, ``nonsynonymous`` (the study analysed nonsynonymous calls only). Flags
+    are the text ``true``/``false`` of the tables; rows keep their columns."""
+    if "oncogenic" in table.columns and not all_events:
+        table = table[table["oncogenic"].astype(str).str.lower() == "true"]
+    if "nonsynonymous" in table.columns:
+        table = table[table["nonsynonymous"].astype(str).str.lower() == "true"]
+    return table
+
+
+def unprofiled_samples(samples: list[str], profiled: dict[str, set[str]]) -> dict[str, list[str]]:
+    """For each kind of table given (``profiled``: kind -> samples it covers), the
+    ``samples`` it does not cover; kinds that cover every sample are left out."""
+    gaps = {kind: [s for s in samples if s not in covered] for kind, covered in profiled.items()}
+    return {kind: missing for kind, missing in gaps.items() if missing}
