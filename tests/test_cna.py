@@ -386,8 +386,12 @@ def test_cna_same_bytes_whatever_the_threads(cli: Cli, tmp_path: Path) -> None:
             "-q",
         )
         assert (code, err) == (0, "")
-    for name in ("cna_discrete.tsv", "B.cna_genes.tsv", "C.cna_summary.json"):
+    for name in ("cna_discrete.tsv", "B.cna_genes.tsv"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+    one, two = (json.loads((tmp_path / t / "C.cna_summary.json").read_text()) for t in "12")
+    assert one.pop("run")["command_line"][-2:] == ["1", "-q"]
+    assert two.pop("run")["command_line"][-2:] == ["2", "-q"]
+    assert one == two
 
 
 def test_cna_on_the_example_cohort(cli: Cli, tmp_path: Path, example: Example) -> None:

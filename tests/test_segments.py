@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -249,17 +248,7 @@ def test_gene_call_writer_writes_the_golden_table(tmp_path: Path) -> None:
     assert (tmp_path / "t.tsv").read_text() == golden.read_text()
 
 
-def test_summary_json_and_matrix(tmp_path: Path) -> None:
-    summary = cna.SampleSummary(
-        "T", 0.5, None, False, "facets-suite", 0.25, 2, 3, {"loh": 1}, 0, [], {}, 10
-    )
-    files.write_summary(summary, tmp_path / "s.json")
-    document = json.loads((tmp_path / "s.json").read_text())
-    assert (
-        document["ploidy"] is None
-        and document["wgd_fraction"] == 0.25
-        and "icarus_omics_version" in document
-    )
+def test_code_matrix(tmp_path: Path) -> None:
     codes = np.array([[0, 7], [5, 6]], dtype=np.int8)
     files.write_code_matrix(
         ["G1", "G2"], ["A", "B"], codes, cna.DISCRETE_LABELS, tmp_path / "m.tsv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -9,13 +10,21 @@ from typing import TYPE_CHECKING, Annotated, cast
 import numpy as np
 import typer
 
-from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
+from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.parallel import parallel_map
 
 if TYPE_CHECKING:  # numpy/pandas-heavy modules load only when the command runs
     from icarus_omics.copynumber import categories as copy_number
     from icarus_omics.io import segments as files
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every sample's summary records of the run: the output folder, the files used."""
+
+    outdir: Path
+    resources: dict[str, Path] = field(default_factory=dict)
 
 
 class Wgd(str, Enum):
@@ -34,7 +43,7 @@ _GENES = (
     "Gene coordinates (required): BED (chrom, start, end, name) or TSV (gene, chrom, start, end; "
     "1-based). None is bundled: no openly licensed gene table was found in a package registry."
 )
-Genes = Annotated[Path, typer.Option(help=_GENES, exists=True, dir_okay=False)]
+Genes = Annotated[Path, typer.Option(help=_GENES, metavar="FILE", exists=True, dir_okay=False)]
 Purity = Annotated[float | None, typer.Option(help="Purity in (0, 1] of a lone sample (reported).")]
 Ploidy = Annotated[float | None, typer.Option(help="Ploidy of a lone sample (reported).")]
 _FIT = (
@@ -50,7 +59,6 @@ WgdOption = Annotated[Wgd, typer.Option(help=_WGD)]
 MaxFocalMb = Annotated[
     float, typer.Option(min=0.0, help="Segments this long (Mb) or longer are not focal.")
 ]
-Threads = Annotated[int, typer.Option(min=1, max=64, help="Worker processes for a cohort.")]
 
 
 def cna(
@@ -63,7 +71,7 @@ def cna(
     wgd: WgdOption = Wgd.AUTO,
     max_focal_mb: MaxFocalMb = 10.0,
     prefix: Prefix = None,
-    threads: Threads = 1,
+    threads: Threads = DEFAULT_THREADS,
     quiet: Quiet = False,
 ) -> None:
     """Call gene copy-number categories from FACETS segments with the study's thresholds.
@@ -85,7 +93,8 @@ def cna(
         jobs = [(s, fits[s.sample], stage.path(f"{s.sample}.cna_genes.tsv"),
                  stage.path(f"{s.sample}.cna_summary.json")) for s in samples]  # fmt: skip
         size = -(-len(jobs) // (4 * threads))  # a few chunks per worker, in order
-        chunks = [(index, writer, jobs[i : i + size], mode, thresholds)
+        used = {"genes": genes, **{f"fit {i + 1}": path for i, path in enumerate(fit or [])}}
+        chunks = [(index, writer, jobs[i : i + size], mode, thresholds, Provenance(outdir, used))
                   for i in range(0, len(jobs), size)]  # fmt: skip
         results = [r for done in parallel_map(_call_samples, chunks, threads) for r in done]
         if len(results) > 1:
@@ -103,16 +112,18 @@ def _call_samples(
     jobs: list[tuple[files.SampleSegments, copy_number.Fit, Path, Path]],
     mode: copy_number.WgdMode,
     thresholds: copy_number.Thresholds,
+    provenance: Provenance,
 ) -> list[tuple[copy_number.Codes, copy_number.SampleSummary]]:
     """Call, write and summarise some samples (one worker's share)."""
     from icarus_omics.copynumber import categories as copy_number
-    from icarus_omics.io import segments as files
+    from icarus_omics.io.summary import write_summary
 
     results = []
     for sample, fit, table_path, summary_path in jobs:
         calls = copy_number.call_genes(index, sample.segments, sample.sample, mode, thresholds)
         writer.write(calls, table_path)
         summary = copy_number.summarise(calls, fit, thresholds)
-        files.write_summary(summary, summary_path)
+        write_summary(vars(summary), summary_path, provenance.outdir,
+                      resources=provenance.resources)  # fmt: skip
         results.append((calls.category, summary))
     return results

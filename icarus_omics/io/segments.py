@@ -8,7 +8,6 @@ writes them. Copy numbers must be whole numbers; lcn may be NA (kept as NaN).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from icarus_omics import __version__
 from icarus_omics.copynumber import categories as copy_number
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.files import safe_name
@@ -402,12 +400,6 @@ class GeneCallWriter:
 
 def _join(values: Sequence[object]) -> str:
     return "\t".join([format_value(value) for value in values])
-
-
-def write_summary(summary: copy_number.SampleSummary, path: Path) -> None:
-    """Write one sample's summary as JSON (sorted keys, the icarus-omics version added)."""
-    document = {"icarus_omics_version": __version__, **vars(summary)}
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 def write_code_matrix(
