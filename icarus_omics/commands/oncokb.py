@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
+from icarus_omics.commands.knowledge import knowledge_files, load_knowledge
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.alterations import read_alterations
 from icarus_omics.io.files import staged_outputs
-from icarus_omics.io.knowledge import load_knowledge
+from icarus_omics.io.summary import write_summary
 from icarus_omics.io.tables import write_tsv
 from icarus_omics.oncogenic.events import copy_number_events, mutation_events
 
@@ -48,6 +49,7 @@ def oncokb(
         Path,
         typer.Argument(
             help="MAF, mutations.tsv, cna_genes.tsv or an oncokb-annotator CNA table.",
+            metavar="TABLE",
             exists=True,
             dir_okay=False,
         ),
@@ -79,9 +81,13 @@ def oncokb(
     else:
         events = copy_number_events(alterations, kb, evidence)
     stem = table.name.removesuffix(".gz").rsplit(".", 1)[0]
+    oncogenic = int(events["oncogenic"].sum()) if len(events) else 0
+    used = knowledge_files(oncokb, oncokb_genes, civic, oncokb_actionable)
     with staged_outputs(outdir) as stage:
         write_tsv(events, stage.path(f"{stem}.oncokb.tsv"))
-    oncogenic = int(events["oncogenic"].sum()) if len(events) else 0
+        document = {"input": table.name, "kind": kind, "events": len(events),
+                    "oncogenic": oncogenic, "oncokb_api": oncokb == "api"}  # fmt: skip
+        write_summary(document, stage.path(f"{stem}.oncokb_summary.json"), outdir, resources=used)
     say(
         f"oncokb: {oncogenic:,} of {len(events):,} {kind.replace('_', '-')} events oncogenic", quiet
     )

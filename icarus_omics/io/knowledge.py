@@ -177,25 +177,26 @@ def read_civic(path: Path) -> list[CivicEvidence]:
 
 
 def load_knowledge(
-    oncokb: str | None,
-    oncokb_genes: str | None,
-    civic: str | None,
+    oncokb: Path | None,
+    oncokb_genes: Path | None,
+    civic: Path | None,
     version: str | None = None,
-    actionable: str | None = None,
+    actionable: Path | None = None,
+    api_cache: Path | None = None,
 ) -> tuple[Verdicts | None, Civic | None]:
-    """OncoKB and CIViC from files or installed resource names (``oncokb-variants``,
-    ``oncokb-genes``, ``civic-evidence``/``civic-variants``); ``--oncokb api`` asks the
-    OncoKB web API (token in ONCOKB_API_TOKEN), caching answers in the resource store."""
-    from icarus_omics.resources import resolve, store_dir
+    """OncoKB and CIViC from files (commands resolve resource names to paths first).
 
+    ``oncokb`` is ``allAnnotatedVariants.txt`` (with ``oncokb_genes``, the gene list, and
+    ``actionable``, the levels), or None; with ``api_cache`` set instead, verdicts come from
+    the OncoKB web API (token in ONCOKB_API_TOKEN), answers cached in that folder. ``civic``
+    is a CIViC evidence or variant summary TSV. Returns (verdicts or None, CIViC or None).
+    """
     kb: Verdicts | None = None
-    if oncokb == "api":
+    if api_cache is not None:
         from icarus_omics.io.oncokb_api import OncokbApi
 
-        kb = OncokbApi(cache_dir=store_dir() / "oncokb-api-cache")
+        kb = OncokbApi(cache_dir=api_cache)
     elif oncokb is not None:
-        genes = resolve(oncokb_genes) if oncokb_genes is not None else None
-        levels = resolve(actionable) if actionable is not None else None
-        kb = read_oncokb(resolve(oncokb), genes, version, levels)
-    evidence = Civic(read_civic(resolve(civic))) if civic is not None else None
+        kb = read_oncokb(oncokb, oncokb_genes, version, actionable)
+    evidence = Civic(read_civic(civic)) if civic is not None else None
     return kb, evidence
