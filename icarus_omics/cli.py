@@ -34,13 +34,24 @@ from icarus_omics.commands.params import common_options, stderr
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import summary
 
+
+def _type_unless_named(parameter: Any, ctx: Any) -> str | None:
+    """In --help, a parameter with a plain-words metavar (``VCF``, ``FILE``) shows no
+    ``<list[Path]>``-style type beside it (Typer's private help hook, patched once here)."""
+    if getattr(parameter, "metavar", None):
+        return None
+    return str(parameter.display_type(ctx))
+
+
+setattr(typer.core._TyperParameter, "display_type_rich", _type_unless_named)  # noqa: B010
+
 app = typer.Typer(
     name="icarus-omics",
     help="Genomic and transcriptomic biomarker analysis of a targeted-therapy cancer trial.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+    rich_markup_mode="markdown",
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = {

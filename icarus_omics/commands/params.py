@@ -30,13 +30,16 @@ OutDir = Annotated[
     typer.Option(
         "-o",
         "--outdir",
+        metavar="DIR",
         file_okay=False,
         help="Directory for the outputs; created if missing.",
     ),
 ]
 Prefix = Annotated[
     str | None,
-    typer.Option(help="Name used for per-sample outputs; default: the tumour sample name."),
+    typer.Option(
+        metavar="NAME", help="Name used for per-sample outputs; default: the tumour sample name."
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 # Two worker processes by default on every command that can split its work: what a
@@ -49,6 +52,8 @@ Threads = Annotated[
         help=f"Worker processes (default {DEFAULT_THREADS}); outputs do not depend on it.",
     ),
 ]  # fmt: skip
+
+
 class FigureKind(str, Enum):
     """The file formats figures can be written in."""
 
@@ -66,7 +71,9 @@ Verbose = Annotated[
 ]
 LogFile = Annotated[
     Path | None,
-    typer.Option("--log-file", dir_okay=False, help="Also append every message to this file."),
+    typer.Option(
+        "--log-file", metavar="FILE", dir_okay=False, help="Also append every message to this file."
+    ),
 ]
 
 
