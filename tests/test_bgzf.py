@@ -9,7 +9,7 @@ import pysam
 import pytest
 
 from icarus_omics.io.bgzf import BGZF_EOF, compress_block, concatenate_vcfs
-from icarus_omics.io.vcf import group_contigs
+from icarus_omics.io.vcf_contigs import group_contigs
 
 
 def vcf_text(header_lines: int, contig: str, records: int) -> str:

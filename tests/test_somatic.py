@@ -20,6 +20,8 @@ from icarus_omics.somatic.rules import (
     Site,
     Thresholds,
     call_alleles,
+    is_allowed_filter,
+    rejected_filters,
     variant_type,
 )
 
@@ -186,3 +188,11 @@ def test_stricter_thresholds_never_pass_more(
     assert len(loose) == len(strict) == 2
     for a, b in zip(loose, strict, strict=True):
         assert a.is_pass or not b.is_pass
+
+
+def test_allow_list_is_one_rule() -> None:
+    assert is_allowed_filter((), frozenset())  # PASS or '.'
+    assert not is_allowed_filter(("germline",), frozenset())
+    assert is_allowed_filter(("germline",), {"germline"})
+    assert not is_allowed_filter(("germline", "strand_bias"), {"germline"})
+    assert rejected_filters(("germline", "strand_bias"), {"germline"}) == ("strand_bias",)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from icarus_omics.commands import wes_options as opt
+from icarus_omics.commands.knowledge import knowledge_files
 from icarus_omics.commands.oncokb import (
     ActionableOption,
     CivicOption,
@@ -15,9 +13,10 @@ from icarus_omics.commands.oncokb import (
     OncokbGenesOption,
     OncokbOption,
 )
-from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
-from icarus_omics.commands.wes_stream import WesOptions, run_wes
+from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
 from icarus_omics.io.tables import read_gene_list
+from icarus_omics.resources import store_dir
+from icarus_omics.somatic.run import WesOptions
 
 
 def wes_annotate(
@@ -26,24 +25,9 @@ def wes_annotate(
     tumor: opt.Tumor = None,
     normal: opt.Normal = None,
     prefix: Prefix = None,
-    genes: Annotated[
-        Path | None,
-        typer.Option(
-            help="Gene panel (one symbol per line): restrict the outputs to it.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    nonsynonymous_only: Annotated[
-        bool, typer.Option(help="Keep only nonsynonymous calls in the TSV and MAF.")
-    ] = False,
-    ncbi_build: Annotated[
-        str | None,
-        typer.Option(
-            help="NCBI_Build written to the MAF when the ##contig lengths do not tell "
-            "GRCh37 from GRCh38 (default GRCh37); an error if it contradicts them."
-        ),
-    ] = None,
+    genes: opt.Genes = None,
+    nonsynonymous_only: opt.NonsynonymousOnly = False,
+    ncbi_build: opt.NcbiBuild = None,
     oncokb: OncokbOption = None,
     oncokb_genes: OncokbGenesOption = None,
     civic: CivicOption = None,
@@ -59,7 +43,7 @@ def wes_annotate(
     exclude_bed: opt.ExcludeBed = None,
     fasta: opt.Fasta = None,
     multiallelic: opt.MultiallelicOption = opt.Multiallelic.SPLIT,
-    threads: opt.Threads = 2,
+    threads: Threads = DEFAULT_THREADS,
     quiet: Quiet = False,
 ) -> None:
     """Filter a Mutect2 VCF, pick one consequence per call and write a MAF.
@@ -74,18 +58,16 @@ def wes_annotate(
         min_normal_depth, max_normal_vaf, multiallelic,
     )  # fmt: skip
     panel = tuple(read_gene_list(genes)) if genes is not None else None
+    kb = knowledge_files(oncokb, oncokb_genes, civic, oncokb_actionable)
+    api_cache = store_dir() / "oncokb-api-cache" if oncokb == "api" else None
     options = WesOptions(
         thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
         annotate=True, genes=panel, nonsynonymous_only=nonsynonymous_only, ncbi_build=ncbi_build,
-        oncokb=oncokb, oncokb_genes=oncokb_genes, civic=civic, kb_version=kb_version,
-        oncokb_actionable=oncokb_actionable, allow_unfiltered=allow_unfiltered,
+        oncokb=kb.get("oncokb"), oncokb_genes=kb.get("oncokb_genes"), civic=kb.get("civic"),
+        kb_version=kb_version, oncokb_actionable=kb.get("actionable"), oncokb_api_cache=api_cache,
+        allow_unfiltered=allow_unfiltered, resources=kb | ({"genes": genes} if genes else {}),
     )  # fmt: skip
-    summary = run_wes(vcf, outdir, options)
-    opt.warn_unfiltered("wes-annotate", summary.sample, summary.unfiltered)
+    summary = opt.run("wes-annotate", vcf, outdir, options)
     kept = f"; {summary.written:,} written" if summary.written != summary.passed else ""
     source = f"; annotation: {summary.annotation}" if summary.annotation else ""
-    say(
-        "wes-annotate: " + opt.describe(summary.sample, summary.records, summary.calls,
-                                        summary.passed, summary.notes) + kept + source,
-        quiet,
-    )  # fmt: skip
+    say(f"wes-annotate: {opt.describe(summary)}{kept}{source}", quiet)

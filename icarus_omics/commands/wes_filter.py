@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from icarus_omics.commands import wes_options as opt
-from icarus_omics.commands.params import OutDir, Prefix, Quiet, say
-from icarus_omics.commands.wes_stream import WesOptions, run_wes
+from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
+from icarus_omics.somatic.run import WesOptions
 
 
 def wes_filter(
@@ -25,7 +25,7 @@ def wes_filter(
     exclude_bed: opt.ExcludeBed = None,
     fasta: opt.Fasta = None,
     multiallelic: opt.MultiallelicOption = opt.Multiallelic.SPLIT,
-    threads: opt.Threads = 2,
+    threads: Threads = DEFAULT_THREADS,
     quiet: Quiet = False,
 ) -> None:
     """Keep Mutect2 calls that pass FILTER, depth, allele-fraction and region rules.
@@ -42,10 +42,5 @@ def wes_filter(
         thresholds, tumor, normal, prefix, exclude_bed, fasta, threads,
         allow_unfiltered=allow_unfiltered,
     )  # fmt: skip
-    summary = run_wes(vcf, outdir, options)
-    opt.warn_unfiltered("wes-filter", summary.sample, summary.unfiltered)
-    say(
-        "wes-filter: " + opt.describe(summary.sample, summary.records, summary.calls,
-                                      summary.passed, summary.notes),
-        quiet,
-    )  # fmt: skip
+    summary = opt.run("wes-filter", vcf, outdir, options)
+    say(f"wes-filter: {opt.describe(summary)}", quiet)

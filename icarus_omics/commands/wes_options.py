@@ -1,15 +1,17 @@
-"""Options shared by ``wes-filter`` and ``wes-annotate`` (defaults documented in somatic.py)."""
+"""Options shared by ``wes-filter`` and ``wes-annotate`` (defaults documented in
+``somatic/rules.py``), and the run and report both commands make."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from icarus_omics.commands.params import stderr
+from icarus_omics.commands.params import progress, stderr
 from icarus_omics.somatic import rules as somatic
+from icarus_omics.somatic.run import WesOptions, WesSummary, run_wes
 
 _DEFAULTS = somatic.Thresholds()
 
@@ -24,7 +26,10 @@ class Multiallelic(str, Enum):
 VcfArgument = Annotated[
     Path,
     typer.Argument(
-        help="Mutect2/FilterMutectCalls VCF, VCF.gz or BCF.", exists=True, dir_okay=False
+        metavar="VCF",
+        help="Mutect2/FilterMutectCalls VCF, VCF.gz or BCF.",
+        exists=True,
+        dir_okay=False,
     ),
 ]
 Tumor = Annotated[
@@ -58,19 +63,19 @@ MinNormalDepth = Annotated[int, typer.Option(min=0, help="Minimum normal depth."
 MaxNormalVaf = Annotated[
     float, typer.Option(min=0.0, max=1.0, help="Maximum normal VAF, alt / (ref + alt) from AD.")
 ]
+
+
+def _input_file(help_text: str) -> Any:
+    """An optional input file option (must exist, not a folder), shown as FILE."""
+    return typer.Option(help=help_text, metavar="FILE", exists=True, dir_okay=False)
+
+
 ExcludeBed = Annotated[
-    Path | None,
-    typer.Option(
-        help="BED of regions to exclude; chr prefix may differ.", exists=True, dir_okay=False
-    ),
+    Path | None, _input_file("BED of regions to exclude; chr prefix may differ.")
 ]
 Fasta = Annotated[
     Path | None,
-    typer.Option(
-        help="Indexed reference FASTA: REF alleles and contig lengths are checked against it.",
-        exists=True,
-        dir_okay=False,
-    ),
+    _input_file("Indexed reference FASTA: REF alleles and contig lengths are checked against it."),
 ]
 MultiallelicOption = Annotated[
     Multiallelic,
@@ -78,8 +83,18 @@ MultiallelicOption = Annotated[
         help="split: one call per ALT (default, like bcftools norm -m-); drop: fail the site."
     ),
 ]
-Threads = Annotated[
-    int, typer.Option(min=1, max=64, help="Threads for BGZF decompression/compression.")
+Genes = Annotated[
+    Path | None, _input_file("Gene panel (one symbol per line): restrict the outputs to it.")
+]
+NonsynonymousOnly = Annotated[
+    bool, typer.Option(help="Keep only nonsynonymous calls in the TSV and MAF.")
+]
+NcbiBuild = Annotated[
+    str | None,
+    typer.Option(
+        help="NCBI_Build written to the MAF when the ##contig lengths do not tell "
+        "GRCh37 from GRCh38 (default GRCh37); an error if it contradicts them."
+    ),
 ]
 
 
@@ -104,24 +119,28 @@ def thresholds(
     )
 
 
-def warn_unfiltered(command: str, sample: str, unfiltered: bool) -> None:
-    """The stderr warning of a run on unfiltered calls (printed even with --quiet)."""
-    if unfiltered:
+def run(command: str, vcf: Path, outdir: Path, options: WesOptions) -> WesSummary:
+    """Run the pass with a progress display; warn on stderr (even with --quiet) when the
+    input was never filtered by FilterMutectCalls."""
+    with progress(f"wes: {vcf.name}") as tick:
+        summary = run_wes(vcf, outdir, options, tick)
+    if summary.unfiltered:
         stderr.print(
-            f"warning: {command}: {sample}: the input was never filtered by FilterMutectCalls; "
-            "contamination, artefact and germline calls may pass (--allow-unfiltered)",
+            f"warning: {command}: {summary.sample}: the input was never filtered by "
+            "FilterMutectCalls; contamination, artefact and germline calls may pass "
+            "(--allow-unfiltered)",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
+    return summary
 
 
-def describe(summary_sample: str, records: int, calls: int, passed: int, notes: list[str]) -> str:
-    """The one-line stderr summary of a wes run."""
-    extra = "; ".join(notes)
-    return f"{summary_sample}: {passed:,} of {calls:,} calls pass ({records:,} records)" + (
-        f"; {extra}" if extra else ""
-    )
+def describe(summary: WesSummary) -> str:
+    """The one-line stderr summary of a wes run, with its notes (warnings included)."""
+    extra = "; ".join(summary.notes)
+    counts = f"{summary.passed:,} of {summary.calls:,} calls pass ({summary.records:,} records)"
+    return f"{summary.sample}: {counts}" + (f"; {extra}" if extra else "")
 
 
 DEFAULT_MIN_TUMOR_DEPTH = _DEFAULTS.min_tumor_depth

@@ -1,5 +1,8 @@
 """VCF/BCF reading (streamed with cyvcf2) and soft-filtered VCF writing.
 
+Reading by contig groups (the parallel pass) is in :mod:`icarus_omics.io.vcf_contigs`, the
+split of a multi-allelic record into one record per ALT in :mod:`icarus_omics.io.vcf_split`.
+
 htslib's own messages are silenced: problems are reported as one IcarusError naming the
 file, and checks htslib does not make (truncated files, records it could not parse,
 unsorted records) are made here.
@@ -12,7 +15,7 @@ import ctypes
 import gzip
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import cyvcf2
 import pysam
 
 from icarus_omics.errors import IcarusError
+from icarus_omics.io.vcf_split import split_record
 from icarus_omics.somatic.rules import AlleleCall
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
@@ -336,93 +340,6 @@ def index_vcf(path: Path, index: Path) -> None:
         raise IcarusError(f"cannot index {path} ({error})") from None
 
 
-@dataclass(frozen=True)
-class ContigPlan:
-    """Groups of consecutive contigs of an indexed VCF (file order) and its index.
-
-    The grouping depends only on the file (about ``PARTS`` groups of similar total contig
-    length), so outputs joined from the groups are the same bytes whatever the number of
-    processes that filtered them.
-    """
-
-    index: Path
-    groups: tuple[tuple[str, ...], ...]
-
-
-PARTS = 8
-
-
-def group_contigs(contigs: Sequence[str], lengths: dict[str, int]) -> tuple[tuple[str, ...], ...]:
-    """Split ``contigs`` (in order) into about PARTS runs of similar total length; contigs
-    of unknown length count as the median."""
-    known = sorted(lengths[c] for c in contigs if c in lengths) or [1]
-    sizes = [lengths.get(c, known[len(known) // 2]) for c in contigs]
-    target = sum(sizes) / PARTS
-    groups: list[tuple[str, ...]] = []
-    current: list[str] = []
-    filled = 0.0
-    for contig, size in zip(contigs, sizes, strict=True):
-        current.append(contig)
-        filled += size
-        if filled >= target:
-            groups.append(tuple(current))
-            current, filled = [], 0.0
-    if current:
-        groups.append(tuple(current))
-    return tuple(groups)
-
-
-def contig_plan(path: Path, scratch: Path, lengths: dict[str, int]) -> ContigPlan | None:
-    """How to read ``path`` contig by contig: a bgzipped VCF with a current tabix/CSI
-    index (one is made in ``scratch`` if missing). None for plain or BCF files, and for
-    files that cannot be indexed (unsorted: the single pass then says so)."""
-    with open(path, "rb") as handle:
-        magic = handle.read(18)
-    if path.suffix == ".bcf" or magic[:4] != b"\x1f\x8b\x08\x04" or magic[12:14] != b"BC":
-        return None
-    index = next(
-        (c for c in (Path(f"{path}.tbi"), Path(f"{path}.csi"))
-         if c.exists() and c.stat().st_mtime >= path.stat().st_mtime),
-        None,
-    )  # fmt: skip
-    try:
-        if index is None:
-            index = scratch / "input.vcf.gz.tbi"
-            pysam.tabix_index(str(path), preset="vcf", force=True, index=str(index))
-        with pysam.TabixFile(str(path), index=str(index)) as tabix:
-            contigs = tuple(tabix.contigs)
-    except (OSError, ValueError):
-        return None
-    if any(":" in contig for contig in contigs):  # not expressible as a region string
-        return None
-    return ContigPlan(index, group_contigs(contigs, lengths))
-
-
-_OPEN: dict[tuple[int, Path, Path], cyvcf2.VCF] = {}
-
-
-def open_indexed(path: Path, index: Path) -> cyvcf2.VCF:
-    """``path`` opened once per process with ``index`` loaded, for contig queries.
-
-    Keyed by process id: a reader inherited through fork shares its file offset with the
-    parent's, so a worker process must never use one.
-    """
-    key = (os.getpid(), path, index)
-    if key not in _OPEN:
-        for stale in [k for k in _OPEN if k[0] == key[0]]:  # one open file per process
-            _OPEN.pop(stale).close()
-        reader = open_vcf(path)
-        reader.set_index(str(index))
-        _OPEN[key] = reader
-    return _OPEN[key]
-
-
-def query_contigs(reader: cyvcf2.VCF, contigs: Sequence[str]) -> Iterator[cyvcf2.Variant]:
-    """The records of ``contigs``, in order, from an indexed reader."""
-    for contig in contigs:
-        yield from reader(contig)
-
-
 def _flags(call: AlleleCall) -> list[str]:
     return [*call.site.filters, *call.failures]
 
@@ -430,54 +347,3 @@ def _flags(call: AlleleCall) -> list[str]:
 def _filter_value(flags: Sequence[str]) -> str:
     unique = list(dict.fromkeys(flags))
     return ";".join(unique) if unique else "PASS"
-
-
-def split_record(line: str, allele: int, numbers: dict[tuple[str, str], str]) -> str:
-    """The VCF line of one ALT (1-based ``allele``) of a multi-allelic record line."""
-    columns = line.split("\t")
-    n_alts = columns[4].count(",") + 1
-    columns[4] = columns[4].split(",")[allele - 1]
-    if columns[7] != ".":
-        columns[7] = ";".join(
-            _split_info(item, allele, n_alts, numbers) for item in columns[7].split(";")
-        )
-    if len(columns) > 9:
-        keys = columns[8].split(":")
-        for s in range(9, len(columns)):
-            values = columns[s].split(":")
-            columns[s] = ":".join(
-                _subset(k, v, allele, n_alts, numbers.get(("FORMAT", k), "."))
-                for k, v in zip(keys, values, strict=False)
-            )
-    return "\t".join(columns)
-
-
-def _split_info(item: str, allele: int, n_alts: int, numbers: dict[tuple[str, str], str]) -> str:
-    key, eq, value = item.partition("=")
-    if not eq:
-        return item
-    return f"{key}={_subset(key, value, allele, n_alts, numbers.get(('INFO', key), '.'))}"
-
-
-def _subset(key: str, value: str, allele: int, n_alts: int, number: str) -> str:
-    """Keep the values of one ALT in a Number=A/R/G field; recode GT."""
-    if key == "GT":
-        return _recode_genotype(value, allele)
-    values = value.split(",")
-    if number == "A" and len(values) == n_alts:
-        return values[allele - 1]
-    if number == "R" and len(values) == n_alts + 1:
-        return f"{values[0]},{values[allele]}"
-    if number == "G" and len(values) == (n_alts + 1) * (n_alts + 2) // 2:
-        het, hom = allele * (allele + 1) // 2, allele * (allele + 1) // 2 + allele
-        return f"{values[0]},{values[het]},{values[hom]}"
-    return value
-
-
-def _recode_genotype(genotype: str, allele: int) -> str:
-    """Diploid GT for one ALT: ``0/1`` when the sample carries it, else ``0/0``."""
-    separator = "|" if "|" in genotype else "/"
-    calls = genotype.replace("|", "/").split("/")
-    if all(c == "." for c in calls):
-        return genotype
-    return f"0{separator}1" if str(allele) in calls else f"0{separator}0"

@@ -15,6 +15,9 @@ The method, file by file:
   effect per allele (PICK, then biotype and Sequence Ontology severity, then canonical).
 - :mod:`.maf` - MAF 2.4 rows in vcf2maf's conventions (allele trimming, indel coordinates,
   Variant_Classification, HGVSp_Short, dbSNP_RS).
-- :mod:`.run` - the streaming pass over a VCF, in one process or in contig groups on
-  several (parts joined block-wise), shared by ``wes-filter`` and ``wes-annotate``.
+- :mod:`.inputs` - a run's options (``WesOptions``), its summary (``WesSummary``) and the
+  checks of the header and the other inputs before the pass (``prepare``).
+- :mod:`.run` - the streaming pass over a VCF (``run_wes``), in one process or in contig
+  groups on several (parts joined block-wise), shared by ``wes-filter`` and ``wes-annotate``;
+  it orchestrates ``io`` readers and writers with the rules above, and prints nothing.
 """

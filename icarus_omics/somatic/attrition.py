@@ -1,15 +1,30 @@
-"""What the post-filter did: per-filter attrition and a check of the sample labels."""
+"""What the post-filter did: per-filter attrition, a check of the sample labels and the
+running tally of a pass over a VCF (parts of a file add up to the whole).
+
+The attrition table's columns (``ATTRITION_COLUMNS``): ``step`` (1, 2, ...; 0 for the
+unfiltered-input note), ``filter``, ``source`` (FilterMutectCalls, "(allowed)" when
+``--allow-filter`` names it, or icarus-omics), ``description``, then call counts:
+``failed`` (calls failing it), ``only_filter`` (calls failing it alone), ``removed``
+(calls whose first blocking filter it is) and ``remaining`` (calls left after this step).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from icarus_omics.genome import ReferenceAgreement
 from icarus_omics.somatic.batch import ReadCounts
-from icarus_omics.somatic.rules import OUR_FILTERS, AlleleCall, Site, Thresholds
+from icarus_omics.somatic.rules import (
+    OUR_FILTERS,
+    AlleleCall,
+    Site,
+    Thresholds,
+    is_allowed_filter,
+)
 
 # Columns of the attrition table.
 ATTRITION_COLUMNS = (
@@ -66,6 +81,13 @@ class Attrition:
             if len(blocking) == 1:
                 self.alone[blocking[0]] += count
 
+    def add_groups(
+        self, groups: Mapping[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], int]
+    ) -> None:
+        """Count groups of calls, (FILTER flags, rejecting flags, our failures) -> count."""
+        for (filters, rejected, failures), count in groups.items():
+            self.add_group(filters, rejected, failures, count)
+
     def merge(self, other: Attrition) -> None:
         """Add the counts of ``other`` (a later part of the same file)."""
         self.total += other.total
@@ -78,10 +100,20 @@ class Attrition:
     def table(
         self, mutect_descriptions: dict[str, str], unfiltered: str = ""
     ) -> list[tuple[object, ...]]:
-        """Rows of the attrition table (ATTRITION_COLUMNS), one per filter seen or applied.
+        """Rows of the attrition table, one per filter seen or applied.
 
-        ``unfiltered`` (a note of why the input never went through FilterMutectCalls) adds a
-        step 0 row, ``unfiltered_input``, that removes nothing but says so in the table.
+        Parameters
+        ----------
+        mutect_descriptions
+            FILTER ID -> description, from the VCF header.
+        unfiltered
+            A note of why the input never went through FilterMutectCalls, or "": adds a
+            step 0 row, ``unfiltered_input``, that removes nothing but says so.
+
+        Returns
+        -------
+        list of tuple
+            Rows of ``ATTRITION_COLUMNS`` (counts are calls), in step order.
         """
         ours = self.thresholds.descriptions()
         rows: list[tuple[object, ...]] = []
@@ -91,7 +123,7 @@ class Attrition:
         names = [*self.mutect_order, *OUR_FILTERS]
         for step, name in enumerate(names, start=1):
             is_ours = name in ours and name not in self.mutect_order
-            allowed = not is_ours and name in self.thresholds.allowed_filters
+            allowed = not is_ours and is_allowed_filter((name,), self.thresholds.allowed_filters)
             source = "icarus-omics" if is_ours else "FilterMutectCalls" + (" (allowed)" * allowed)
             remaining -= self.first[name]
             description = ours[name] if is_ours else mutect_descriptions.get(name, "")
@@ -158,4 +190,50 @@ class SwapCheck:
 
     @property
     def looks_swapped(self) -> bool:
+        """Whether the normal has more ALT reads at most (and at least ``min_records``)."""
         return self.checked >= self.min_records and self.normal_higher > self.checked / 2
+
+    def warning(self, tumor: str | None, normal: str | None) -> str:
+        """The warning to print when the samples look swapped, else ""."""
+        if not self.looks_swapped:
+            return ""
+        return (
+            f"warning: at {self.normal_higher} of {self.checked} PASS records the "
+            f"normal ({normal}) has more ALT reads than the tumour ({tumor}); "
+            "are --tumor and --normal swapped?"
+        )
+
+
+@dataclass
+class Tally:
+    """Running counts of a pass over a VCF; tallies of parts add up to the whole file's.
+
+    ``records`` are VCF records, ``passed`` calls passing every filter, ``written`` the
+    passing calls written (after a gene panel or the nonsynonymous-only choice);
+    ``has_filter_value`` is True once a record had FILTER PASS or a flag, not ``.``.
+    """
+
+    attrition: Attrition
+    swap: SwapCheck
+    agreement: ReferenceAgreement
+    records: int = 0
+    passed: int = 0
+    written: int = 0
+    contigs: set[str] = field(default_factory=set)
+    has_filter_value: bool = False
+
+    @classmethod
+    def start(cls, thresholds: Thresholds, source: str, reference: str) -> Tally:
+        """An empty tally; ``source`` and ``reference`` name the VCF and the FASTA."""
+        return cls(Attrition(thresholds), SwapCheck(), ReferenceAgreement(source, reference))
+
+    def merge(self, other: Tally) -> None:
+        """Add the counts of ``other`` (a later part of the same file)."""
+        self.attrition.merge(other.attrition)
+        self.swap.merge(other.swap)
+        self.agreement.merge(other.agreement)
+        self.records += other.records
+        self.passed += other.passed
+        self.written += other.written
+        self.contigs |= other.contigs
+        self.has_filter_value |= other.has_filter_value

@@ -2,12 +2,17 @@
 
 Most Mutect2 records have one ALT; their read counts are gathered into arrays a few
 thousand records at a time and judged here with numpy, which is what lets ``wes-filter``
-keep pace with bcftools. The rules are the same as the per-site ones (a property test
-checks that both agree on arbitrary counts); multi-allelic records take the per-site path.
+keep pace with bcftools. The rules are the per-site ones of :mod:`.rules` (the FILTER
+allow-list is :func:`~icarus_omics.somatic.rules.is_allowed_filter` itself); a hypothesis
+test (tests/test_somatic_batch.py) checks that :func:`judge_batch` and ``call_alleles``
+agree on every rule for arbitrary counts, flags, allow-lists and excluded regions.
+Multi-allelic records take the per-site path.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,7 +26,10 @@ from icarus_omics.somatic.rules import (
     LOW_TUMOR_DEPTH,
     LOW_TUMOR_VAF,
     OUR_FILTERS,
+    Regions,
     Thresholds,
+    is_allowed_filter,
+    rejected_filters,
 )
 
 BIT = {name: np.uint8(1 << i) for i, name in enumerate(OUR_FILTERS)}
@@ -51,7 +59,23 @@ def failure_masks(
     excluded: np.ndarray,
     thresholds: Thresholds,
 ) -> np.ndarray:
-    """Bit masks (uint8, bit i = ``OUR_FILTERS[i]``) of the filters each call fails."""
+    """Bit masks of the filters each single-ALT call of a batch fails.
+
+    Parameters
+    ----------
+    tumor, normal
+        Read counts of the batch (depth, REF and ALT reads; -1 missing), None when the VCF
+        has no such sample (its rules are skipped).
+    excluded
+        Boolean array, True where the record overlaps an excluded region.
+    thresholds
+        The post-filter's thresholds.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 per record, bit i set when the call fails ``OUR_FILTERS[i]``.
+    """
     mask = np.where(excluded, BIT[EXCLUDED_REGION], np.uint8(0)).astype(np.uint8)
     if normal is not None:
         shallow = (normal.depth < 0) | (normal.depth < thresholds.min_normal_depth)
@@ -74,3 +98,84 @@ def failure_masks(
 def mask_names(mask: int) -> tuple[str, ...]:
     """The filter names set in ``mask``, in OUR_FILTERS order."""
     return tuple(name for i, name in enumerate(OUR_FILTERS) if mask >> i & 1)
+
+
+def region_mask(
+    excluded: Regions | None, chrom: Sequence[str], pos: Sequence[int], ref: Sequence[str]
+) -> np.ndarray:
+    """Whether each record's REF span (1-based ``pos``, ``len(ref)`` bases) overlaps
+    ``excluded``; all False when there are no excluded regions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one value per record.
+    """
+    if excluded is None:
+        return np.zeros(len(chrom), dtype=bool)
+    spans = zip(chrom, pos, ref, strict=True)
+    overlaps = (excluded.overlaps(c, p - 1, p - 1 + len(r)) for c, p, r in spans)
+    return np.fromiter(overlaps, dtype=bool, count=len(chrom))
+
+
+# (FILTER flags, flags not allowed, our failures) of a group of calls -> how many
+Groups = Counter[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class BatchVerdict:
+    """The post-filter's verdict on the single-ALT records of a batch.
+
+    ``failures`` and ``passing`` have one entry per record of the batch (entries of the
+    per-site records are meaningless); ``groups`` counts the single-ALT calls by FILTER
+    flags, rejected flags and failures, in the order first seen, for the attrition table.
+    """
+
+    failures: list[tuple[str, ...]]  # our filters failed, in OUR_FILTERS order
+    passing: list[bool]  # no failure and every FILTER flag allowed
+    groups: Groups
+
+
+def judge_batch(
+    filters: Sequence[tuple[str, ...]],
+    tumor: ReadCounts | None,
+    normal: ReadCounts | None,
+    excluded: np.ndarray,
+    per_site: Collection[int],
+    thresholds: Thresholds,
+) -> BatchVerdict:
+    """Judge a batch of single-ALT records as :func:`~.rules.call_alleles` would.
+
+    Parameters
+    ----------
+    filters
+        FILTER flags per record (empty for PASS or ``.``).
+    tumor, normal
+        Read counts per record (see :func:`failure_masks`).
+    excluded
+        Boolean per record: overlaps an excluded region (:func:`region_mask`).
+    per_site
+        Indices of records judged by the per-site rules instead (several ALTs); they are
+        left out of ``groups``.
+    thresholds
+        Thresholds and the FILTER allow-list.
+
+    Returns
+    -------
+    BatchVerdict
+        Failures and pass/fail per record, and the attrition groups.
+    """
+    masks = failure_masks(tumor, normal, excluded, thresholds).tolist()
+    failures = [mask_names(m) for m in masks]
+    allowed = thresholds.allowed_filters
+    passing = [
+        not mask and is_allowed_filter(flags, allowed)
+        for flags, mask in zip(filters, masks, strict=True)
+    ]
+    pairs = Counter(
+        pair for i, pair in enumerate(zip(filters, failures, strict=True)) if i not in per_site
+    )
+    groups: Groups = Counter()
+    for (flags, failed), count in pairs.items():
+        groups[(flags, rejected_filters(flags, allowed), failed)] += count
+    return BatchVerdict(failures, passing, groups)

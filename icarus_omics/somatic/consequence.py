@@ -251,17 +251,31 @@ class Effect:
 
     @property
     def terms(self) -> list[str]:
+        """The Sequence Ontology terms of ``consequence``, split on ``&`` and ``,``."""
         return [t for t in re.split(r"[&,]", self.consequence) if t]
 
     @property
     def biotype_rank(self) -> int:
+        """vcf2maf's biotype priority (1 protein_coding ... 9 none; lower is preferred)."""
         if not self.biotype:
             return 9
         return _BIOTYPE_RANK.get(self.biotype, 2 if self.biotype.endswith("_gene") else 5)
 
 
 def choose_effect(effects: Sequence[Effect]) -> Effect | None:
-    """The effect that represents an allele, by the rule in the module docstring."""
+    """The effect that represents an allele, by the rule in the module docstring.
+
+    Parameters
+    ----------
+    effects
+        Every effect of one ALT allele (one per transcript or feature).
+
+    Returns
+    -------
+    Effect or None
+        The PICKed effect, else the best by biotype, severity and canonical transcript,
+        restricted to that effect's gene; None without effects.
+    """
     if not effects:
         return None
     picked = [e for e in effects if e.picked]
@@ -275,7 +289,15 @@ def choose_effect(effects: Sequence[Effect]) -> Effect | None:
 
 
 def classify(effect: Effect | None, ref: str, alt: str) -> str:
-    """MAF Variant_Classification of ``effect`` for the VCF alleles ``ref``/``alt``."""
+    """MAF Variant_Classification of ``effect`` for the VCF alleles ``ref``/``alt``.
+
+    Returns
+    -------
+    str
+        A MAF 2.4 Variant_Classification (``Missense_Mutation``, ``Frame_Shift_Del``, ...;
+        indel frame from the allele lengths), ``Targeted_Region`` for unknown terms, ""
+        without an effect.
+    """
     if effect is None:
         return ""
     if effect.classification:
@@ -294,7 +316,20 @@ def classify(effect: Effect | None, ref: str, alt: str) -> str:
 
 def short_protein_change(hgvsp: str, classification: str = "", hgvsc: str = "") -> str:
     """One-letter HGVSp (``p.Glu545Lys`` -> ``p.E545K``); splice sites as vcf2maf writes them
-    (``p.X168_splice``, from the coding position in HGVSc)."""
+    (``p.X168_splice``, from the coding position in HGVSc).
+
+    Parameters
+    ----------
+    hgvsp, hgvsc
+        The effect's HGVS protein and coding notation, feature prefix removed.
+    classification
+        Its Variant_Classification (``Splice_Site`` takes the HGVSc route).
+
+    Returns
+    -------
+    str
+        HGVSp_Short, "" when there is no protein change.
+    """
     if classification == "Splice_Site":
         match = re.match(r"c\.(\d+)", hgvsc)
         if match:
@@ -306,5 +341,6 @@ def short_protein_change(hgvsp: str, classification: str = "", hgvsc: str = "") 
 
 
 def strip_feature(hgvs: str) -> str:
-    """HGVS notation without its feature prefix (``ENST...:c.1A>G`` -> ``c.1A>G``)."""
+    """HGVS notation without its feature prefix (``ENST...:c.1A>G`` -> ``c.1A>G``),
+    URL-decoded (VEP writes ``%3D`` for ``=``); "" stays ""."""
     return unquote(hgvs.split(":", 1)[-1]) if hgvs else ""

@@ -74,6 +74,19 @@ def maf_alleles(pos: int, ref: str, alt: str, split: bool = False) -> MafAlleles
     does, so it keeps the padding the record needed for its other ALTs (REF ``TA``, ALT
     ``TAA,T`` gives ``TA>TAA``). Bases shared at the end are removed first (leaving one),
     which gives the alleles Mutect2 would have written for that ALT alone (``T>TA``).
+
+    Parameters
+    ----------
+    pos
+        1-based VCF POS.
+    ref, alt
+        VCF alleles (anchor base included for indels).
+
+    Returns
+    -------
+    MafAlleles
+        1-based Start_Position and End_Position, MAF alleles and Variant_Type (SNP, DNP,
+        TNP, ONP, INS, DEL).
     """
     if split:
         while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
@@ -101,10 +114,12 @@ class Annotation:
 
     @property
     def gene(self) -> str:
+        """The chosen effect's gene symbol ("" without one)."""
         return self.effect.gene if self.effect else ""
 
     @property
     def is_nonsynonymous(self) -> bool:
+        """Whether the classification changes the protein (``NONSYNONYMOUS``)."""
         return self.classification in NONSYNONYMOUS
 
     def columns(self) -> tuple[object, ...]:
@@ -123,7 +138,21 @@ class Annotation:
 
 
 def annotate(call: AlleleCall, effects: list[Effect]) -> Annotation:
-    """Choose the representative effect of ``call`` and classify it."""
+    """Choose the representative effect of ``call`` and classify it.
+
+    Parameters
+    ----------
+    call
+        A passing ALT allele.
+    effects
+        Its effects as the annotator wrote them (VEP CSQ, SnpEff ANN, Funcotator).
+
+    Returns
+    -------
+    Annotation
+        The chosen effect (or None), its Variant_Classification and HGVSp_Short; its
+        ``columns()`` are the values of ``ANNOTATION_COLUMNS``.
+    """
     effect = choose_effect(effects)
     classification = classify(effect, call.site.ref, call.alt)
     hgvsp_short = ""
@@ -160,8 +189,26 @@ def maf_row(
     build: str,
     vcf_id: str = "",
 ) -> tuple[object, ...]:
-    """One MAF line (MAF_COLUMNS) for a call; intergenic calls get Hugo_Symbol Unknown.
-    ``vcf_id`` is the record's ID column (rs ids there reach dbSNP_RS)."""
+    """One MAF line for a call; intergenic calls get Hugo_Symbol Unknown.
+
+    Parameters
+    ----------
+    call, annotation
+        The passing call and its chosen consequence (:func:`annotate`).
+    tumor, normal
+        Tumor_Sample_Barcode and Matched_Norm_Sample_Barcode (None: tumour-only, the
+        normal columns are left empty).
+    build
+        NCBI_Build (GRCh37 or GRCh38).
+    vcf_id
+        The record's ID column (rs ids there reach dbSNP_RS).
+
+    Returns
+    -------
+    tuple
+        Values of ``MAF_COLUMNS``: positions 1-based, read counts in reads, ``.`` for a
+        missing count, ``t_vaf`` a fraction in 0..1.
+    """
     site, effect = call.site, annotation.effect
     alleles = maf_alleles(site.pos, site.ref, call.alt, split=len(site.alts) > 1)
     has_normal = normal is not None

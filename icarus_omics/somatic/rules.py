@@ -19,12 +19,18 @@ not be lost; its reads are counted as ref + that ALT. ``drop`` fails the whole s
 
 Every call is kept and tagged with the filters it fails (soft filtering), so the output
 can be audited and re-thresholded.
+
+A FilterMutectCalls flag blocks a call unless ``--allow-filter`` names it: that rule is
+:func:`is_allowed_filter`, used by every caller (the batch rules, the attrition table).
+These per-site rules are the reference; :mod:`icarus_omics.somatic.batch` applies the same
+rules to arrays of single-ALT records and is tested against this module with hypothesis
+(tests/test_somatic_batch.py).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,10 +143,12 @@ class AlleleCall:
 
     @property
     def alt(self) -> str:
+        """The ALT allele of this call."""
         return self.site.alts[self.allele - 1]
 
     @property
     def is_pass(self) -> bool:
+        """No failure of ours and every FILTER flag allowed (``is_allowed_filter``)."""
         return not self.failures and not self.rejected_by_mutect
 
     def row(self) -> tuple[object, ...]:
@@ -169,6 +177,11 @@ def variant_type(ref: str, alt: str) -> str:
 
     Same-length alleles are compared base by base, so Mutect2's padded multi-allelic
     representation (``CAAAA>AAAAA``) of a single substitution is an SNV.
+
+    Returns
+    -------
+    str
+        The ``variant_type`` column of the mutations table.
     """
     if len(ref) == len(alt):
         changed = sum(a != b for a, b in zip(ref, alt, strict=True))
@@ -220,6 +233,35 @@ def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def is_allowed_filter(flags: Iterable[str], allowed: Collection[str]) -> bool:
+    """Whether FilterMutectCalls FILTER ``flags`` let a call through the allow-list.
+
+    Parameters
+    ----------
+    flags
+        FILTER flags of a record (empty for ``PASS`` or ``.``), or one flag as a 1-tuple.
+    allowed
+        Flags tolerated (``--allow-filter``, ``Thresholds.allowed_filters``).
+
+    Returns
+    -------
+    bool
+        True when every flag is allowed, so always for PASS.
+    """
+    return all(flag in allowed for flag in flags)
+
+
+def rejected_filters(flags: Iterable[str], allowed: Collection[str]) -> tuple[str, ...]:
+    """The flags of ``flags`` that :func:`is_allowed_filter` refuses, in their order.
+
+    Returns
+    -------
+    tuple of str
+        Empty exactly when ``is_allowed_filter(flags, allowed)``.
+    """
+    return tuple(flag for flag in flags if not is_allowed_filter((flag,), allowed))
+
+
 def _allele_counts(
     sample: SampleCounts | None, allele: int
 ) -> tuple[int | None, int | None, int | None, float | None]:
@@ -253,8 +295,24 @@ def call_alleles(site: Site, thresholds: Thresholds, excluded: Regions | None) -
     Missing tumour counts fail the tumour thresholds they are needed for; the normal
     thresholds are skipped when the VCF has no normal sample. A normal with no reads
     (ref + alt = 0) fails ``low_normal_depth`` but not ``high_normal_vaf``.
+
+    Parameters
+    ----------
+    site
+        One VCF record: alleles, FILTER flags and per-sample AD (reads) and DP (reads).
+    thresholds
+        The post-filter's thresholds and FILTER allow-list.
+    excluded
+        Regions to exclude (``--exclude-bed``), or None.
+
+    Returns
+    -------
+    list of AlleleCall
+        One per ALT, in ALT order: depths and counts in reads, VAF as a fraction in 0..1
+        (None when missing), ``failures`` in ``OUR_FILTERS`` order and the FILTER flags
+        that were not allowed (``rejected_by_mutect``).
     """
-    rejected = tuple(f for f in site.filters if f not in thresholds.allowed_filters)
+    rejected = rejected_filters(site.filters, thresholds.allowed_filters)
     region = excluded is not None and excluded.overlaps(
         site.chrom, site.pos - 1, site.pos - 1 + len(site.ref)
     )
@@ -286,5 +344,5 @@ def call_alleles(site: Site, thresholds: Thresholds, excluded: Regions | None) -
 
 
 def passing(calls: Iterable[AlleleCall]) -> Iterator[AlleleCall]:
-    """The calls that pass every filter."""
+    """The calls that pass every filter (``AlleleCall.is_pass``), in their order."""
     return (call for call in calls if call.is_pass)
