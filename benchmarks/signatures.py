@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import os
 import re
 import shutil
@@ -140,18 +139,9 @@ def icarus_fit(
     method: str, catalogue: pd.DataFrame, profiles: pd.DataFrame, processes: int
 ) -> tuple[float, pd.DataFrame]:
     """Seconds and exposures (samples x signatures) of one icarus fit."""
-    fit: Callable[..., signatures.FitResult]
-    options: dict[str, object]
-    if method == "nnls":
-        fit, options = signatures.fit_nnls, {}
-    elif method == "strict":
-        fit, options = signatures.fit_strict, {"max_delta": MAX_DELTA}
-    else:
-        fit, options = signatures.fit_sparse, {"max_cosine_drop": MAX_COSINE_DROP}
-    if "processes" in inspect.signature(fit).parameters:
-        options["processes"] = processes
+    options = signatures.FitOptions(max_delta=MAX_DELTA, max_cosine_drop=MAX_COSINE_DROP)
     start = time.perf_counter()
-    result = fit(catalogue, profiles, **options)
+    result = signatures.fit(method, catalogue, profiles, options, processes)  # type: ignore[arg-type]
     return time.perf_counter() - start, result.exposures
 
 

@@ -32,6 +32,7 @@ from icarus_omics.signatures import fitting as sg
 from tests.conftest import DATA, EXPECTED, CliResult, missing_reference
 
 CASE = DATA / "signatures"
+COSMIC_FILE = Path(__file__).parents[1] / "resources/signatures/COSMIC_v3.2_SBS_GRCh37.txt.gz"
 GOLDEN = EXPECTED / "signatures"
 MAX_DELTAS = (0.003, 0.004, 0.005, 0.045, 0.05, 0.06)  # the golden file's, in its order
 RTOL = 1e-6
@@ -89,12 +90,12 @@ def assert_same_fit(ours: pd.DataFrame, expected: pd.DataFrame, label: str) -> N
 def our_fit(catalogue: pd.DataFrame, signatures: pd.DataFrame, max_delta: float) -> pd.DataFrame:
     """Our strict backwards fit; at 0.004 through the default, so a changed default shows."""
     if max_delta == 0.004:
-        return sg.fit_strict(catalogue, signatures).exposures
-    return sg.fit_strict(catalogue, signatures, max_delta=max_delta).exposures
+        return sg.fit("strict", catalogue, signatures).exposures
+    return sg.fit("strict", catalogue, signatures, sg.FitOptions(max_delta=max_delta)).exposures
 
 
 def test_case_signatures_are_the_bundled_cosmic_columns(signatures: pd.DataFrame) -> None:
-    cosmic = read_signatures("cosmic-v3.2")
+    cosmic = read_signatures(COSMIC_FILE)
     np.testing.assert_array_equal(signatures, cosmic.loc[signatures.index, signatures.columns])
 
 
@@ -127,7 +128,7 @@ def test_strict_fit_matches_golden_across_processes(
 ) -> None:
     """The cohort filter and chunking across worker processes do not change the answer."""
     golden = contributions(read_tsv(GOLDEN / "strict_contributions.tsv"), 0.004)
-    ours = sg.fit_strict(catalogue, signatures, processes=2).exposures
+    ours = sg.fit("strict", catalogue, signatures, processes=2).exposures
     assert_same_fit(ours, golden, "processes=2")
 
 

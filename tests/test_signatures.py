@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.signatures import read_signatures
 from icarus_omics.signatures import fitting as sg
+from icarus_omics.signatures.bootstrap import BOOTSTRAP_COLUMNS, bootstrap
 from tests.conftest import DATA, EXPECTED, shared_file
 
 MP_EXPECTED = "03_mutationalpatterns/expected/"
@@ -37,7 +38,7 @@ SHORTLIST = [
 
 @pytest.fixture(scope="module")
 def cosmic() -> pd.DataFrame:
-    return read_signatures("cosmic-v3.2")
+    return read_signatures(COSMIC_FILE)
 
 
 def read_expected(name: str) -> pd.DataFrame:
@@ -54,7 +55,7 @@ def mp_signatures() -> pd.DataFrame:
     """get_known_signatures(): COSMIC v3.2 minus possible artefacts, as the expected rows."""
     layout = "01_cosmic_sbs_v3.2/MutationalPatterns_snv_COSMIC_v3.2_reference_GRCh37.txt"
     known = read_expected("fit_to_signatures.nnls.contribution.tsv").index
-    return read_signatures(str(shared_file(layout)))[known]
+    return read_signatures(shared_file(layout))[known]
 
 
 def assert_matches_mutationalpatterns(result: sg.FitResult, name: str) -> None:
@@ -69,19 +70,18 @@ def assert_matches_mutationalpatterns(result: sg.FitResult, name: str) -> None:
 
 
 def test_fit_nnls_equals_mutationalpatterns(mp_catalogue, mp_signatures):
-    result = sg.fit_nnls(mp_catalogue, mp_signatures)
+    result = sg.fit("nnls", mp_catalogue, mp_signatures)
     assert_matches_mutationalpatterns(result, "fit_to_signatures.nnls")
 
 
 def test_fit_strict_backwards_equals_mutationalpatterns(mp_catalogue, mp_signatures):
-    result = sg.fit_strict(mp_catalogue, mp_signatures, max_delta=0.05)
+    result = sg.fit("strict", mp_catalogue, mp_signatures, sg.FitOptions(max_delta=0.05))
     assert_matches_mutationalpatterns(result, "fit_to_signatures_strict.backwards_maxdelta0.05")
 
 
 def test_fit_strict_best_subset_equals_mutationalpatterns(mp_catalogue, mp_signatures):
-    result = sg.fit_strict(
-        mp_catalogue, mp_signatures.iloc[:, :5], max_delta=0.004, method="best_subset"
-    )
+    options = sg.FitOptions(max_delta=0.004, selection="best_subset")
+    result = sg.fit("strict", mp_catalogue, mp_signatures.iloc[:, :5], options)
     assert_matches_mutationalpatterns(
         result, "fit_to_signatures_strict.best_subset_sig1to5_maxdelta0.004"
     )
@@ -90,8 +90,8 @@ def test_fit_strict_best_subset_equals_mutationalpatterns(mp_catalogue, mp_signa
 def test_signature_rows_follow_the_catalogue_channels(mp_catalogue, mp_signatures):
     shuffled = mp_signatures.sample(frac=1.0, random_state=0)
     pd.testing.assert_frame_equal(
-        sg.fit_nnls(mp_catalogue, shuffled).exposures,
-        sg.fit_nnls(mp_catalogue, mp_signatures).exposures,
+        sg.fit("nnls", mp_catalogue, shuffled).exposures,
+        sg.fit("nnls", mp_catalogue, mp_signatures).exposures,
     )
 
 
@@ -119,7 +119,7 @@ def test_quality_reports_counts_cosine_residual_and_kept_signatures(cosmic):
             "T3": mixture(cosmic, {"SBS3": 0.6, "SBS8": 0.4}, 150, 3),
         },
     )
-    result = sg.fit_sparse(catalogue, cosmic[SHORTLIST])
+    result = sg.fit("sparse", catalogue, cosmic[SHORTLIST])
     assert list(result.quality.columns) == list(sg.QUALITY_COLUMNS)
     assert result.quality.index.name == "sample"
     assert list(result.quality.index) == ["T1", "T2", "T3"]
@@ -146,12 +146,12 @@ def test_cosine_is_columnwise_and_nan_for_a_zero_column():
     np.testing.assert_allclose(sg.cosine(a, b), [np.sqrt(0.5), np.nan, np.sqrt(0.5)])
 
 
-@pytest.mark.parametrize("fit", [sg.fit_nnls, sg.fit_strict, sg.fit_sparse])
-def test_sample_without_mutations_gets_zero_exposures_and_nan_cosine(cosmic, fit):
+@pytest.mark.parametrize("method", ["nnls", "strict", "sparse"])
+def test_sample_without_mutations_gets_zero_exposures_and_nan_cosine(cosmic, method):
     catalogue = catalogue_of(
         cosmic, {"empty": np.zeros(96), "T1": mixture(cosmic, {"SBS2": 1.0}, 200, 2)}
     )
-    result = fit(catalogue, cosmic[SHORTLIST])
+    result = sg.fit(method, catalogue, cosmic[SHORTLIST])
     assert (result.exposures.loc["empty"] == 0).all()
     assert np.isnan(result.quality.loc["empty", "cosine_similarity"])
     assert result.quality.loc["empty", "signatures_kept"] == ""
@@ -163,29 +163,34 @@ def test_no_threshold_keeps_the_nnls_fit_and_no_tolerance_keeps_one_signature(co
         f"T{i}": mixture(cosmic, {"SBS1": 0.2, "SBS3": 0.5, "SBS13": 0.3}, 300, i) for i in range(4)
     }
     catalogue, signatures = catalogue_of(cosmic, columns), cosmic[SHORTLIST]
-    nnls = sg.fit_nnls(catalogue, signatures).exposures
+    nnls = sg.fit("nnls", catalogue, signatures).exposures
     np.testing.assert_allclose(
-        sg.fit_sparse(catalogue, signatures, max_cosine_drop=0).exposures, nnls
+        sg.fit("sparse", catalogue, signatures, sg.FitOptions(max_cosine_drop=0)).exposures, nnls
     )
     np.testing.assert_allclose(
-        sg.fit_strict(catalogue, signatures, max_delta=0).exposures, nnls, atol=1e-9
+        sg.fit("strict", catalogue, signatures, sg.FitOptions(max_delta=0)).exposures,
+        nnls,
+        atol=1e-9,
     )
     assert (
-        (sg.fit_sparse(catalogue, signatures, max_cosine_drop=1).exposures > 0).sum(axis=1) == 1
+        (
+            sg.fit("sparse", catalogue, signatures, sg.FitOptions(max_cosine_drop=1)).exposures > 0
+        ).sum(axis=1)
+        == 1
     ).all()
 
 
 def test_processes_do_not_change_results(cosmic):
     columns = {f"T{i}": mixture(cosmic, {"SBS2": 0.4, "SBS5": 0.6}, 150, i) for i in range(6)}
     catalogue, signatures = catalogue_of(cosmic, columns), cosmic[SHORTLIST]
-    serial = sg.fit_strict(catalogue, signatures)
-    parallel = sg.fit_strict(catalogue, signatures, processes=2)
+    serial = sg.fit("strict", catalogue, signatures)
+    parallel = sg.fit("strict", catalogue, signatures, processes=2)
     pd.testing.assert_frame_equal(serial.exposures, parallel.exposures)
 
 
 def test_inputs_are_not_modified(mp_catalogue, mp_signatures):
     catalogue, signatures = mp_catalogue.copy(), mp_signatures.copy()
-    sg.fit_sparse(catalogue, signatures)
+    sg.fit("sparse", catalogue, signatures)
     pd.testing.assert_frame_equal(catalogue, mp_catalogue)
     pd.testing.assert_frame_equal(signatures, mp_signatures)
 
@@ -221,7 +226,7 @@ def test_sparse_fit_equals_refitting_every_candidate(cosmic):
         weights = dict.fromkeys(rng.choice(PLANTED, size=4, replace=False), 0.25)
         columns[f"T{i}"] = mixture(cosmic, weights, int(rng.choice([80, 500, 3000])), i)
     catalogue = catalogue_of(cosmic, columns)
-    exposures = sg.fit_sparse(catalogue, cosmic).exposures
+    exposures = sg.fit("sparse", catalogue, cosmic).exposures
     for sample in catalogue:
         expected = sparse_by_refitting_every_candidate(
             catalogue[sample].to_numpy(float), cosmic.to_numpy()
@@ -244,15 +249,14 @@ def small_problem(cosmic: pd.DataFrame, data: st.DataObject) -> tuple[pd.DataFra
 @given(data=st.data(), method=st.sampled_from(["nnls", "strict", "sparse"]))
 def test_exposures_are_never_negative(cosmic, data, method):
     catalogue, signatures = small_problem(cosmic, data)
-    fit = {"nnls": sg.fit_nnls, "strict": sg.fit_strict, "sparse": sg.fit_sparse}[method]
-    assert (fit(catalogue, signatures).exposures.to_numpy() >= 0).all()
+    assert (sg.fit(method, catalogue, signatures).exposures.to_numpy() >= 0).all()
 
 
 @settings(max_examples=25, deadline=None)
 @given(weights=st.lists(st.floats(0, 1000), min_size=len(PLANTED), max_size=len(PLANTED)))
 def test_exposures_add_up_to_the_count_of_a_perfect_mixture(cosmic, weights):
     catalogue = catalogue_of(cosmic, {"T1": cosmic[list(PLANTED)].to_numpy() @ np.array(weights)})
-    exposures = sg.fit_nnls(catalogue, cosmic[list(PLANTED)]).exposures.loc["T1"]
+    exposures = sg.fit("nnls", catalogue, cosmic[list(PLANTED)]).exposures.loc["T1"]
     assert exposures.sum() == pytest.approx(sum(weights), rel=1e-6, abs=1e-6)
     np.testing.assert_allclose(exposures, weights, atol=1e-6 * max(1.0, sum(weights)))
 
@@ -262,8 +266,8 @@ def test_exposures_add_up_to_the_count_of_a_perfect_mixture(cosmic, weights):
 def test_refitting_a_subset_never_raises_the_cosine(cosmic, data):
     catalogue, signatures = small_problem(cosmic, data)
     subset = data.draw(st.lists(st.sampled_from(list(signatures.columns)), min_size=1, unique=True))
-    full = sg.fit_nnls(catalogue, signatures).quality.cosine_similarity.fillna(0)
-    part = sg.fit_nnls(catalogue, signatures[subset]).quality.cosine_similarity.fillna(0)
+    full = sg.fit("nnls", catalogue, signatures).quality.cosine_similarity.fillna(0)
+    part = sg.fit("nnls", catalogue, signatures[subset]).quality.cosine_similarity.fillna(0)
     assert (part <= full + 1e-9).all()
 
 
@@ -284,7 +288,7 @@ def recovery(
             mixture(cosmic, weights, total, int(rng.integers(1 << 30))),
             weights,
         )
-    exposures = sg.fit_sparse(catalogue_of(cosmic, columns), signatures).exposures
+    exposures = sg.fit("sparse", catalogue_of(cosmic, columns), signatures).exposures
     hits = kept = planted_count = 0
     distance = []
     for sample, weights in truth.items():
@@ -330,14 +334,14 @@ def test_bootstrap_is_reproducible_whatever_the_processes(cosmic):
         f"T{i}": mixture(cosmic, {"SBS2": 0.5, "SBS13": 0.3, "SBS5": 0.2}, 300, i) for i in range(3)
     }
     catalogue, signatures = catalogue_of(cosmic, columns), cosmic[SHORTLIST]
-    table = sg.bootstrap(catalogue, signatures, "sparse", n=20, seed=7)
-    assert list(table.columns) == list(sg.BOOTSTRAP_COLUMNS)
+    table = bootstrap(catalogue, signatures, "sparse", n=20, seed=7)
+    assert list(table.columns) == list(BOOTSTRAP_COLUMNS)
     assert len(table) == 3 * len(SHORTLIST)
     assert list(table.signature[: len(SHORTLIST)]) == SHORTLIST
     pd.testing.assert_frame_equal(
-        table, sg.bootstrap(catalogue, signatures, "sparse", n=20, seed=7, processes=2)
+        table, bootstrap(catalogue, signatures, "sparse", n=20, seed=7, processes=2)
     )
-    point = sg.fit_sparse(catalogue, signatures).exposures
+    point = sg.fit("sparse", catalogue, signatures).exposures
     np.testing.assert_allclose(table.exposure, point.to_numpy().ravel())
     assert (table.ci_low <= table.ci_high).all()
     assert table.kept_fraction.between(0, 1).all()
@@ -378,7 +382,9 @@ def test_bootstrap_of_strict_fit_takes_its_max_delta(lower, higher):
     kept, golden = [], []
     for max_delta, option in zip(deltas, (lower, higher), strict=True):
         options = {} if option is None else {"max_delta": option}
-        table = sg.bootstrap(catalogue, signatures, "strict", n=50, seed=1, **options)
+        table = bootstrap(
+            catalogue, signatures, "strict", n=50, seed=1, options=sg.FitOptions(**options)
+        )
         golden.append(strict_golden(max_delta).loc[catalogue.columns, signatures.columns])
         np.testing.assert_allclose(wide(table, "exposure", golden[-1]), golden[-1], rtol=1e-6)
         kept.append(wide(table, "kept_fraction", golden[-1]))
@@ -400,7 +406,7 @@ def test_nnls_bootstrap_equals_resampling_by_hand(cosmic):
         f"T{i}": mixture(cosmic, {"SBS2": 0.5, "SBS13": 0.3, "SBS5": 0.2}, 300, i) for i in range(3)
     }
     catalogue, names = catalogue_of(cosmic, columns), ["SBS1", "SBS2", "SBS5", "SBS13", "SBS18"]
-    table = sg.bootstrap(catalogue, cosmic[names], "nnls", n=30, seed=11)
+    table = bootstrap(catalogue, cosmic[names], "nnls", n=30, seed=11)
     profiles = cosmic_as_published().loc[catalogue.index, names].to_numpy()
     children = np.random.SeedSequence(11).spawn(3)
     for j, sample in enumerate(catalogue):
@@ -418,9 +424,9 @@ def test_nnls_bootstrap_equals_resampling_by_hand(cosmic):
 
 def test_bootstrap_refuses_an_unknown_method_and_no_replicates(mp_catalogue, mp_signatures):
     with pytest.raises(IcarusError, match="unknown fit method"):
-        sg.bootstrap(mp_catalogue, mp_signatures, "lasso", n=10, seed=0)  # type: ignore[arg-type]
+        bootstrap(mp_catalogue, mp_signatures, "lasso", n=10, seed=0)  # type: ignore[arg-type]
     with pytest.raises(IcarusError, match="at least 1 replicate"):
-        sg.bootstrap(mp_catalogue, mp_signatures, "nnls", n=0, seed=0)
+        bootstrap(mp_catalogue, mp_signatures, "nnls", n=0, seed=0)
 
 
 # ---- bad input
@@ -430,24 +436,24 @@ def test_negative_count_is_an_error_naming_the_sample(mp_catalogue, mp_signature
     catalogue = mp_catalogue.copy()
     catalogue.iloc[5, 2] = -1
     with pytest.raises(IcarusError, match="sample 'colon3' has a negative count"):
-        sg.fit_nnls(catalogue, mp_signatures)
+        sg.fit("nnls", catalogue, mp_signatures)
 
 
 def test_mismatched_channels_are_an_error(mp_catalogue, mp_signatures):
     renamed = mp_catalogue.rename(index={"A[C>A]A": "ACA>AAA"})
     with pytest.raises(IcarusError, match=r"same channels.*catalogue only: ACA>AAA"):
-        sg.fit_sparse(renamed, mp_signatures)
+        sg.fit("sparse", renamed, mp_signatures)
     with pytest.raises(IcarusError, match="same channels"):
-        sg.fit_nnls(mp_catalogue.iloc[:95], mp_signatures)
+        sg.fit("nnls", mp_catalogue.iloc[:95], mp_signatures)
 
 
 def test_signature_not_summing_to_one_is_an_error_naming_it(mp_catalogue, mp_signatures):
     signatures = mp_signatures.copy()
     signatures["SBS3"] = signatures["SBS3"] * 2
     with pytest.raises(IcarusError, match="signature 'SBS3' is not a distribution"):
-        sg.fit_strict(mp_catalogue, signatures)
+        sg.fit("strict", mp_catalogue, signatures)
 
 
 def test_best_subset_refuses_long_signature_lists(mp_catalogue, mp_signatures):
     with pytest.raises(IcarusError, match="15 signatures or fewer"):
-        sg.fit_strict(mp_catalogue, mp_signatures, method="best_subset")
+        sg.fit("strict", mp_catalogue, mp_signatures, sg.FitOptions(selection="best_subset"))

@@ -23,6 +23,7 @@ from tests.conftest import DATA, EXPECTED, CliResult
 
 Cli = Callable[..., CliResult]
 RESOURCES = Path(__file__).parents[1] / "resources" / "signatures"
+COSMIC_FILE = RESOURCES / "COSMIC_v3.2_SBS_GRCh37.txt.gz"
 STRICT_CASE = DATA / "signatures"  # the strict case of tests/test_signature_strict.py
 WRITTEN_RTOL = 1e-5  # output tables are written with %.6g
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -63,7 +64,7 @@ def kept_sets(exposures: pd.DataFrame) -> dict[str, set[str]]:
 
 def simulated(tmp_path: Path, n: int = 8) -> tuple[Path, Path]:
     """A catalogue TSV with APOBEC (SBS2+SBS13) planted in the first half of the samples."""
-    cosmic = read_signatures("cosmic-v3.2").loc[list(CHANNELS)]
+    cosmic = read_signatures(COSMIC_FILE).loc[list(CHANNELS)]
     rng = np.random.default_rng(3)
     columns = {}
     for k in range(n):
@@ -108,7 +109,7 @@ def test_catalogue_input_fit_and_association(cli: Cli, tmp_path: Path) -> None:
     reference = breast_signatures()
     fitted = [f"T{k}" for k in range(1, 20)]
     assert list(exposures.index) == fitted and list(exposures.columns) == list(reference.columns)
-    direct = sg.fit_sparse(counts[fitted], reference).exposures
+    direct = sg.fit("sparse", counts[fitted], reference).exposures
     np.testing.assert_allclose(exposures, direct, rtol=WRITTEN_RTOL, atol=1e-9)
     kept = {s: ";".join(row.index[row > 0]) for s, row in exposures.iterrows()}
     assert quality.set_index("sample")["signatures_kept"].dropna().to_dict() == kept
@@ -248,7 +249,7 @@ def test_bad_catalogue(
 
 def test_signature_columns_must_sum_to_one(cli: Cli, tmp_path: Path) -> None:
     catalogue, _ = simulated(tmp_path)
-    broken = read_signatures("cosmic-v3.2")[["SBS1", "SBS5"]] * [1.0, 0.5]
+    broken = read_signatures(COSMIC_FILE)[["SBS1", "SBS5"]] * [1.0, 0.5]
     path = tmp_path / "sigs.tsv"
     broken.to_csv(path, sep="\t")
     code, _, err = cli(

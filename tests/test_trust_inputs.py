@@ -23,6 +23,10 @@ from tests.conftest import DATA, CliResult, shared_file
 
 Cli = Callable[..., CliResult]
 GENES = DATA / "cna" / "genes.tsv"
+SIGNATURES = Path(__file__).parents[1] / "resources" / "signatures"
+COSMIC_FILE = SIGNATURES / "COSMIC_v3.2_SBS_GRCh37.txt.gz"
+COSMIC_EXOME_FILE = SIGNATURES / "COSMIC_v3.2_SBS_GRCh37_exome.txt.gz"
+COSMIC_FILES = {"cosmic-v3.2": COSMIC_FILE, "cosmic-v3.2-exome": COSMIC_EXOME_FILE}
 SEGMENTS = DATA / "cna" / "T1.cncf.txt"
 
 
@@ -40,7 +44,7 @@ def one_line_error(code: int, err: str) -> bool:
 def simulated_catalogue(columns: list[str], exome: bool = False, seed: int = 0) -> pd.DataFrame:
     """SNV counts drawn from a few breast-shortlist signatures (genome or exome set)."""
     name = "cosmic-v3.2-exome" if exome else "cosmic-v3.2"
-    cosmic = read_signatures(name).loc[list(CHANNELS)]
+    cosmic = read_signatures(COSMIC_FILES[name]).loc[list(CHANNELS)]
     rng = np.random.default_rng(seed)
     counts = {}
     for column in columns:
@@ -300,9 +304,9 @@ def test_exome_data_are_called_exome(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_exome_log_ratio_separates_simulated_exomes_and_genomes(seed: int) -> None:
-    from icarus_omics.signatures.fitting import SEQUENCING_LOG_RATIO, exome_log_ratio
+    from icarus_omics.signatures.exome import SEQUENCING_LOG_RATIO, exome_log_ratio
 
-    genome_set, exome_set = read_signatures("cosmic-v3.2"), read_signatures("cosmic-v3.2-exome")
+    genome_set, exome_set = read_signatures(COSMIC_FILE), read_signatures(COSMIC_EXOME_FILE)
     names = [f"S{k}" for k in range(10)]
     exome = simulated_catalogue(names, exome=True, seed=seed)
     genome = simulated_catalogue(names, exome=False, seed=seed + 100)

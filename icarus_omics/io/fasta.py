@@ -17,6 +17,7 @@ import pysam
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.genome import contig_key
+from icarus_omics.signatures.contexts import missing_contigs_message
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -56,17 +57,6 @@ class Reference:
 
     def close(self) -> None:
         self._fasta.close()
-
-
-def missing_contigs_message(missing: list[str], path: Path, lengths: dict[str, int]) -> str:
-    """One line naming the contigs of the calls that the FASTA lacks, and the fix."""
-    shown = ", ".join(repr(name) for name in missing[:8])
-    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-    has = ", ".join(list(lengths)[:6]) + (", ..." if len(lengths) > 6 else "")
-    return (
-        f"{path} lacks contig(s) {shown}{more} of the calls (it has {has}); give the full "
-        "reference the calls were made on (a chr prefix is matched either way)"
-    )
 
 
 def ensure_index(path: Path) -> bool:

@@ -1,4 +1,8 @@
-"""Signature matrices (COSMIC/SigProfiler and MutationalPatterns layouts) and shortlists."""
+"""Signature matrices (COSMIC/SigProfiler and MutationalPatterns layouts) and shortlists.
+
+Readers take paths: the command resolves bundled names (``cosmic-v3.2``, ``breast``) to
+files through :mod:`icarus_omics.resources` first.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,18 @@ from typing import TYPE_CHECKING
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.tables import read_gene_list, read_tsv
-from icarus_omics.resources import bundled_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
-BUNDLED = {
-    "cosmic-v3.2": "signatures/COSMIC_v3.2_SBS_GRCh37.txt.gz",
-    "cosmic-v3.2-exome": "signatures/COSMIC_v3.2_SBS_GRCh37_exome.txt.gz",
-}
-SHORTLISTS = {"breast": "signatures/breast_shortlist.txt"}
 
-
-def read_signatures(source: str) -> pd.DataFrame:
-    """A 96-channel x signature matrix from a bundled name (``cosmic-v3.2``,
-    ``cosmic-v3.2-exome``) or a file in SigProfiler (``Type`` + signatures) or
-    MutationalPatterns (``Type``, ``Subtype`` + signatures) layout. Channels are named
-    like ``A[C>T]G``; values are floats."""
-    path = bundled_path(BUNDLED[source]) if source in BUNDLED else Path(source)
+def read_signatures(path: Path) -> pd.DataFrame:
+    """A 96-channel x signature matrix from a file in SigProfiler (``Type`` + signatures;
+    COSMIC's layout, plain or gzipped) or MutationalPatterns (``Type``, ``Subtype`` +
+    signatures) layout. Channels (index ``MutationType``) are named like ``A[C>T]G``;
+    values are floats (each column a distribution over the channels)."""
     if not path.is_file():
-        known = ", ".join(BUNDLED)
-        raise IcarusError(f"signature set {source!r} is neither a file nor a bundled set ({known})")
+        raise IcarusError(f"signature matrix {path} is not a file")
     table = _read(path)
     columns = list(table.columns)
     if columns[:2] == ["Type", "Subtype"]:
@@ -56,21 +51,29 @@ def _read(path: Path) -> pd.DataFrame:
     return read_tsv(path, what="signature matrix")
 
 
-def read_shortlist(source: str, available: list[str]) -> list[str]:
-    """Signature names from ``breast`` (the study's 21, bundled), ``all``, a file (one name
-    per line) or a comma-separated list; every name must be in ``available``."""
-    if source == "all":
+def read_signature_set(path: Path, shortlist: str | Path | list[str]) -> pd.DataFrame:
+    """The shortlisted columns of a signature matrix (:func:`read_signatures`): 96 channels
+    x signatures in shortlist order; ``shortlist`` is a list of names or a
+    :func:`read_shortlist` source."""
+    matrix = read_signatures(path)
+    available = list(matrix.columns)
+    names = shortlist if isinstance(shortlist, list) else read_shortlist(shortlist, available)
+    return matrix[names]
+
+
+def read_shortlist(source: str | Path, available: list[str]) -> list[str]:
+    """Signature names from ``all``, a file (one name per line, ``#`` comments) or a
+    comma-separated list; every name must be in ``available`` (the matrix's columns)."""
+    if str(source) == "all":
         return list(available)
-    if source in SHORTLISTS:
-        names = read_gene_list(bundled_path(SHORTLISTS[source]))
-    elif Path(source).is_file():
+    if Path(source).is_file():
         names = read_gene_list(Path(source))
     else:
-        names = [n.strip() for n in source.split(",") if n.strip()]
+        names = [n.strip() for n in str(source).split(",") if n.strip()]
     missing = [n for n in names if n not in available]
     if missing:
         raise IcarusError(
-            f"shortlist {source!r} names signatures missing from the signature set: "
+            f"shortlist {str(source)!r} names signatures missing from the signature set: "
             f"{', '.join(missing[:5])}"
         )
     return names

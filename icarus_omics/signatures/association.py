@@ -57,6 +57,33 @@ def compare_groups(values: pd.DataFrame, groups: Groups, scale: str) -> pd.DataF
     return table
 
 
+def compare_exposures(
+    absolute: pd.DataFrame, relative: pd.DataFrame, groups: Groups
+) -> pd.DataFrame:
+    """:func:`compare_groups` of signature exposures on both scales, absolute rows first.
+
+    Parameters
+    ----------
+    absolute, relative
+        Samples x signatures: exposures in mutations, and as fractions of each sample's
+        total (NaN rows, samples with no exposure, count as 0).
+    groups
+        The two groups to compare (e.g. responders and non-responders).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ASSOCIATION_COLUMNS``, one row per signature and scale (``absolute``, ``relative``).
+    """
+    return pd.concat(
+        [
+            compare_groups(absolute, groups, "absolute"),
+            compare_groups(relative.fillna(0), groups, "relative"),
+        ],
+        ignore_index=True,
+    )
+
+
 def _mann_whitney(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """U of ``x`` and the two-sided p-value, as R's ``wilcox.test(x, y)`` (module docstring)."""
     untied = len(np.unique(np.concatenate([x, y]))) == len(x) + len(y)

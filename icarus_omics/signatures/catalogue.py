@@ -27,16 +27,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NoReturn, Protocol
 
 import numpy as np
 import pandas as pd
 
-from icarus_omics.errors import IcarusError
-from icarus_omics.genome import ReferenceAgreement
+from icarus_omics.signatures.contexts import (
+    BASE_CODES,
+    BASES,
+    Sequences,
+    check_reference,
+    per_sample,
+    read_contexts,
+)
 
-BASES = "ACGT"
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 CHANNELS: tuple[str, ...] = tuple(
     f"{five}[{substitution}]{three}"
@@ -67,31 +70,6 @@ _SUMMARY_LABELS = {
     "n_context_n": "SNVs with N in context",
     "n_ref_mismatch": "SNVs whose REF disagrees with the FASTA",
 }
-
-# Same limits as genome.ReferenceAgreement (used by wes-filter's --fasta check).
-MAX_REF_MISMATCH_FRACTION = ReferenceAgreement.max_mismatch_fraction
-MIN_REF_CHECKED = ReferenceAgreement.min_checked
-
-# Positions closer than this share one FASTA read; a read never spans more than
-# _MAX_SPAN bases, so memory stays small whatever the contig (chr1 is 249 Mb).
-_MAX_GAP = 10_000
-_MAX_SPAN = 4_000_000
-
-_CODE = np.full(256, -1, dtype=np.int8)  # byte -> 0..3 for A, C, G, T; -1 otherwise
-for _code, _base in enumerate(BASES):
-    _CODE[ord(_base)] = _code
-    _CODE[ord(_base.lower())] = _code
-
-
-class Sequences(Protocol):
-    """What catalogue building needs of a reference genome (io.fasta.Reference)."""
-
-    path: Path
-    lengths: dict[str, int]
-
-    def contig(self, name: str) -> str | None: ...
-
-    def fetch(self, chrom: str, start: int, end: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -155,7 +133,7 @@ def isolate_snvs(
     order, sample = _sample_codes(variants["sample"], samples)
     ref_length, ref_first = _first_bases(variants["ref"])
     alt_length, alt_first = _first_bases(variants["alt"])
-    ref_code, alt_code = _CODE[ref_first], _CODE[alt_first]
+    ref_code, alt_code = BASE_CODES[ref_first], BASE_CODES[alt_first]
     is_snv = (ref_length == 1) & (alt_length == 1) & (ref_code >= 0) & (alt_code >= 0)
     is_snv &= ref_code != alt_code
     others = variants.loc[~is_snv, list(VARIANT_COLUMNS)]
@@ -204,13 +182,13 @@ def build_catalogue(
     """
     snvs, skipped = isolate_snvs(variants, samples)
     order = list(skipped.index)
-    context = _contexts(snvs, reference)
+    context = read_contexts(snvs, reference)
     sample = snvs["sample"].to_numpy()
     ref = snvs["ref"].to_numpy()
     has_n = np.asarray((context < 0).any(axis=1))
     checked = context[:, 1] >= 0
     mismatch = checked & (context[:, 1] != ref)
-    _check_reference(snvs, context[:, 1], checked, mismatch, order, reference)
+    check_reference(snvs, context[:, 1], checked, mismatch, order, reference)
     keep = ~has_n & ~mismatch
     channel = _channel_index(
         context[keep, 0], ref[keep], snvs["alt"].to_numpy()[keep], context[keep, 2]
@@ -223,9 +201,9 @@ def build_catalogue(
     )
     tallies = {
         "n_snvs": catalogue.sum(axis=0).to_numpy(),
-        "n_context_n": _per_sample(sample, has_n, len(order)),
-        "n_ref_checked": _per_sample(sample, checked, len(order)),
-        "n_ref_mismatch": _per_sample(sample, mismatch, len(order)),
+        "n_context_n": per_sample(sample, has_n, len(order)),
+        "n_ref_checked": per_sample(sample, checked, len(order)),
+        "n_ref_mismatch": per_sample(sample, mismatch, len(order)),
     }
     counts = skipped.assign(**tallies)[list(REPORT_COLUMNS)].astype(np.int64)
     return catalogue, CatalogueReport(counts)
@@ -259,7 +237,7 @@ def _codes(strings: Iterable[str], width: int) -> np.ndarray:
     if len(joined) != width * len(items):
         bad = next(s for s in items if len(s) != width)
         raise ValueError(f"expected {width}-base strings, got {bad!r}")
-    return _CODE[np.frombuffer(joined, dtype=np.uint8)].reshape(len(items), width)
+    return BASE_CODES[np.frombuffer(joined, dtype=np.uint8)].reshape(len(items), width)
 
 
 def _channel_index(
@@ -297,8 +275,8 @@ def _tally_others(others: pd.DataFrame, sample: np.ndarray, n: int) -> np.ndarra
     }
     table = np.zeros((n, len(SKIP_COLUMNS)), dtype=np.int64)
     for column, mask in kind.items():
-        table[:, SKIP_COLUMNS.index(column)] = _per_sample(sample, mask & ~duplicate, n)
-    table[:, SKIP_COLUMNS.index("n_duplicates_skipped")] = _per_sample(sample, duplicate, n)
+        table[:, SKIP_COLUMNS.index(column)] = per_sample(sample, mask & ~duplicate, n)
+    table[:, SKIP_COLUMNS.index("n_duplicates_skipped")] = per_sample(sample, duplicate, n)
     return table
 
 
@@ -333,7 +311,7 @@ def _drop_runs(snvs: pd.DataFrame, n: int) -> tuple[pd.DataFrame, np.ndarray]:
         "n_mnvs_skipped": run_start & (sites_in_run > 2),
     }
     for column, mask in events.items():
-        table[:, SKIP_COLUMNS.index(column)] = _per_sample(sample, mask, n)
+        table[:, SKIP_COLUMNS.index(column)] = per_sample(sample, mask, n)
     isolated = (sites_in_run == 1) & (distinct == 1) & ~duplicate
     return snvs[isolated].reset_index(drop=True), table
 
@@ -342,108 +320,3 @@ def _same_as_previous(values: np.ndarray) -> np.ndarray:
     same = np.zeros(len(values), dtype=bool)
     same[1:] = values[1:] == values[:-1]
     return same
-
-
-def _per_sample(sample: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(sample[mask], minlength=n).astype(np.int64)
-
-
-def _contexts(snvs: pd.DataFrame, reference: Sequences) -> np.ndarray:
-    """Base codes (n x 3: 5' base, REF position, 3' base) of each SNV from the FASTA;
-    -1 for N, IUPAC codes and positions past a contig end."""
-    context = np.full((len(snvs), 3), -1, dtype=np.int8)
-    _check_contigs(pd.unique(snvs["chrom"].astype(str)).tolist(), reference)
-    groups = pd.Series(np.arange(len(snvs))).groupby(snvs["chrom"].to_numpy(), sort=True)
-    for chrom, rows in groups:
-        where = rows.to_numpy()
-        context[where] = _contig_contexts(reference, str(chrom), snvs["pos"].to_numpy()[where])
-    return context
-
-
-def _contig_contexts(reference: Sequences, chrom: str, pos: np.ndarray) -> np.ndarray:
-    """Contexts of 1-based positions ``pos`` on ``chrom``, read in blocks of nearby sites."""
-    name = reference.contig(chrom)
-    if name is None:  # _contexts checked every contig first; kept for direct callers
-        _refuse_missing([chrom], reference)
-    length = reference.lengths[name]
-    if pos.min() < 1:
-        raise IcarusError(f"the calls place an SNV at {chrom}:{pos.min()}; positions are 1-based")
-    if pos.max() > length:
-        raise IcarusError(
-            f"the calls place an SNV at {chrom}:{pos.max()} but {name} is {length:,} bp in "
-            f"{reference.path}: the calls and the FASTA are different genome builds, or the "
-            "FASTA holds only part of the contig"
-        )
-    order = np.argsort(pos, kind="stable")
-    start0 = pos[order] - 1
-    gaps = (np.diff(start0) > _MAX_GAP) | (np.diff(start0 // _MAX_SPAN) != 0)
-    last = np.append(np.flatnonzero(gaps), len(start0) - 1)
-    first = np.r_[0, last[:-1] + 1]
-    pieces, shifts, used = [], [], 0
-    for low, high in zip(start0[first].tolist(), start0[last].tolist(), strict=True):
-        begin, end = max(low - 1, 0), min(high + 2, length)
-        # N stands for the missing flank of a contig's first or last base
-        piece = (
-            "N" * (begin - low + 1) + reference.fetch(chrom, begin, end) + "N" * (high + 2 - end)
-        )
-        pieces.append(piece)
-        shifts.append(used - low + 1)
-        used += len(piece)
-    codes = _CODE[np.frombuffer("".join(pieces).encode("ascii", "replace"), dtype=np.uint8)]
-    at = start0 + np.repeat(np.array(shifts, dtype=np.int64), last - first + 1)
-    context = np.empty((len(pos), 3), dtype=np.int8)
-    context[order] = np.stack([codes[at - 1], codes[at], codes[at + 1]], axis=1)
-    return context
-
-
-def _check_contigs(contigs: list[str], reference: Sequences) -> None:
-    """Name every contig of the calls that the FASTA lacks: a FASTA of some chromosomes
-    (or a primary assembly without decoys) is not a different genome build."""
-    missing = [name for name in contigs if reference.contig(name) is None]
-    if missing:
-        _refuse_missing(missing, reference)
-
-
-def _refuse_missing(missing: list[str], reference: Sequences) -> NoReturn:
-    shown = ", ".join(repr(name) for name in missing[:8])
-    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-    names = list(reference.lengths)
-    has = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
-    raise IcarusError(
-        f"{reference.path} lacks contig(s) {shown}{more} of the calls (it has {has}); give the "
-        "FASTA the calls were made on, with all their contigs (a chr prefix is matched "
-        "either way)"
-    )
-
-
-def _check_reference(
-    snvs: pd.DataFrame,
-    fasta_ref: np.ndarray,
-    checked: np.ndarray,
-    mismatch: np.ndarray,
-    order: list[str],
-    reference: Sequences,
-) -> None:
-    """Stop when REF disagrees with the FASTA too often in a sample or all pooled (a
-    cohort of small samples called on another build)."""
-    sample = snvs["sample"].to_numpy()
-    n_checked = _per_sample(sample, checked, len(order))
-    n_wrong = _per_sample(sample, mismatch, len(order))
-    totals = np.append(n_checked, n_checked.sum())
-    wrongs = np.append(n_wrong, n_wrong.sum())
-    failing = np.flatnonzero(
-        (totals >= MIN_REF_CHECKED) & (wrongs > MAX_REF_MISMATCH_FRACTION * totals)
-    )
-    if not failing.size:
-        return
-    k = int(failing[0])
-    label = f"sample {order[k]!r}" if k < len(order) else "the samples pooled"
-    first = int(np.flatnonzero(mismatch & (sample == k) if k < len(order) else mismatch)[0])
-    row = snvs.iloc[first]
-    raise IcarusError(
-        f"{label}: REF disagrees with {reference.path} at {wrongs[k]} of {totals[k]} SNVs "
-        f"(first: {row['chrom']}:{row['pos']} REF {BASES[row['ref']]} vs "
-        f"{BASES[fasta_ref[first]]}); the calls were made on another genome build "
-        "(e.g. GRCh38 vs GRCh37, or hg19 chrM vs GRCh37 MT): pass the FASTA they were "
-        "called on"
-    )

@@ -1,16 +1,18 @@
-"""Fit mutational signatures to 96-channel SBS catalogues (SPEC section 4).
+"""Fit mutational signatures to 96-channel SBS catalogues (SPEC section 4): one entry, :func:`fit`.
 
 Every fit takes a catalogue (channel rows, like ``A[C>T]G``, x sample columns, mutation
 counts) and a signature matrix (the same channel rows x signature columns, each column a
-probability distribution summing to 1), and returns a :class:`FitResult`.
+probability distribution summing to 1), and returns a :class:`FitResult`. ``fit(method,
+...)`` runs one of three methods, tuned by :class:`FitOptions`:
 
-- :func:`fit_nnls` - non-negative least squares per sample, MutationalPatterns
-  ``fit_to_signatures``.
-- :func:`fit_strict` - MutationalPatterns ``fit_to_signatures_strict`` (backwards or
-  best-subset signature selection).
-- :func:`fit_sparse` - the study's method: NNLS, then the SigProfiler single-sample sparsity
-  step (Pich et al., Nat Genet 2019;51:1732).
-- :func:`bootstrap` - resample each sample's mutations and refit, for confidence intervals.
+- ``nnls`` - non-negative least squares per sample, MutationalPatterns
+  ``fit_to_signatures`` (:func:`_fit_nnls`).
+- ``strict`` - MutationalPatterns ``fit_to_signatures_strict``, backwards or best-subset
+  signature selection (:func:`_fit_strict`).
+- ``sparse`` - the study's method: NNLS, then the SigProfiler single-sample sparsity step
+  (Pich et al., Nat Genet 2019;51:1732) (:func:`_fit_sparse`).
+
+Bootstrap intervals are in :mod:`.bootstrap`, the exome-versus-genome check in :mod:`.exome`.
 
 One solver underlies all of them: Lawson-Hanson NNLS (``scipy.optimize.nnls``).
 MutationalPatterns 3.8.1's ``fit_to_signatures`` calls ``pracma::lsqnonneg``, the same
@@ -23,7 +25,7 @@ runs the rules over the cohort and collects the results.
 
 Samples with no mutations get zero exposures, no kept signatures and a NaN cosine similarity
 (the cosine of a zero vector is undefined). Filtering samples by mutation count (the study's
-50 SNVs) is the caller's business.
+50 SNVs) is the caller's business (:mod:`.exposures`).
 """
 
 from __future__ import annotations
@@ -45,15 +47,39 @@ from icarus_omics.signatures.selection import (
 )
 
 QUALITY_COLUMNS = ("n_snvs", "cosine_similarity", "rss", "signatures_kept")
-BOOTSTRAP_COLUMNS = ("sample", "signature", "exposure", "ci_low", "ci_high", "kept_fraction")
 DEFAULT_MAX_DELTA = 0.004  # MutationalPatterns 3.8.1 fit_to_signatures_strict default
 DEFAULT_MAX_COSINE_DROP = 0.01  # SigProfiler removeAllSingleSignatures (Pich et al. 2019)
 SUM_TOLERANCE = 1e-3  # COSMIC columns sum to 1 within 1e-6; counts or percentages miss by far
 MAX_BEST_SUBSET = 15  # 2**15 refits per sample; MutationalPatterns advises at most 10-15
 CHUNKS_PER_PROCESS = 4  # samples are split into this many chunks per worker process
-Method = Literal["nnls", "strict", "strict_best_subset", "sparse"]
+METHODS = ("nnls", "strict", "sparse")
+Method = Literal["nnls", "strict", "sparse"]
 Selection = Literal["backwards", "best_subset"]
 Array = np.ndarray
+Tick = Callable[[int], None]  # told how many samples were just fitted (a progress display)
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Tuning of the fit methods; each method reads only its own fields.
+
+    ``max_delta`` and ``selection`` are the ``strict`` method's (MutationalPatterns
+    ``max_delta`` and ``method``), ``max_cosine_drop`` the ``sparse`` method's (cosine
+    similarity, 0 to 1). ``nnls`` has no options.
+    """
+
+    max_delta: float = DEFAULT_MAX_DELTA
+    selection: Selection = "backwards"
+    max_cosine_drop: float = DEFAULT_MAX_COSINE_DROP
+
+    def used_by(self, method: Method) -> dict[str, Any]:
+        """The options ``method`` reads, by name (for a run's summary)."""
+        if method == "strict":
+            return {"max_delta": self.max_delta, "selection": self.selection}
+        return {"max_cosine_drop": self.max_cosine_drop} if method == "sparse" else {}
+
+
+DEFAULT_OPTIONS = FitOptions()
 
 
 @dataclass(frozen=True)
@@ -65,11 +91,92 @@ class FitResult:
     quality: pd.DataFrame  # index sample; QUALITY_COLUMNS
 
 
+def fit(
+    method: Method,
+    catalogue: pd.DataFrame,
+    signatures: pd.DataFrame,
+    options: FitOptions = DEFAULT_OPTIONS,
+    processes: int = 1,
+    tick: Tick | None = None,
+) -> FitResult:
+    """Fit signature exposures to every sample of a catalogue.
+
+    Parameters
+    ----------
+    method
+        ``nnls``, ``strict`` or ``sparse`` (see the module docstring and the private
+        ``_fit_<method>`` functions for each rule and its source).
+    catalogue
+        96 channels (index, like ``A[C>T]G``) x samples; mutation counts >= 0.
+    signatures
+        The same channels (any order) x signatures; each column sums to 1.
+    options
+        The method's tuning (:class:`FitOptions`).
+    processes
+        Worker processes; the result does not depend on it.
+    tick
+        Called with the number of samples each time a chunk of samples is fitted.
+
+    Returns
+    -------
+    FitResult
+        ``exposures`` samples x signatures in mutations (they sum to about the sample's
+        count); ``reconstructed`` channels x samples; ``quality`` samples x
+        ``QUALITY_COLUMNS``.
+
+    Raises
+    ------
+    IcarusError
+        An unknown method, a negative option, mismatched channels, counts that are not
+        numbers >= 0, or a signature that is not a distribution.
+    """
+    check_method(method, options)
+    counts, profiles = prepare(catalogue, signatures)
+    cohort_fit = {"nnls": _fit_nnls, "strict": _fit_strict, "sparse": _fit_sparse}[method]
+    exposures = cohort_fit(counts, profiles, options, processes, tick)
+    return _result(catalogue, signatures, counts, profiles, exposures)
+
+
+def check_method(method: str, options: FitOptions) -> None:
+    """Refuse an unknown method or a negative tolerance (``IcarusError``)."""
+    if method not in METHODS:
+        raise IcarusError(f"unknown fit method {method!r}; use one of {', '.join(METHODS)}")
+    if options.max_delta < 0:
+        raise IcarusError(f"max_delta must be 0 or more, not {options.max_delta}")
+    if options.max_cosine_drop < 0:
+        raise IcarusError(f"max_cosine_drop must be 0 or more, not {options.max_cosine_drop}")
+    if options.selection not in ("backwards", "best_subset"):
+        raise IcarusError(
+            f"unknown selection method {options.selection!r}; use backwards or best_subset"
+        )
+
+
+def sample_rule(method: Method, options: FitOptions) -> tuple[Callable[..., Array], dict[str, Any]]:
+    """The per-sample fit of ``method`` (a :mod:`.selection` function) and its keywords.
+
+    Each sample fitted on its own: for ``strict`` backwards, the cohort filter of
+    :func:`_fit_strict` reduces to the sample's own non-zero NNLS exposures.
+    """
+    if method == "nnls":
+        return solve_nnls, {}
+    if method == "sparse":
+        return select_sparse, {"max_cosine_drop": options.max_cosine_drop}
+    rule = select_best_subset if options.selection == "best_subset" else select_backwards
+    return rule, {"max_delta": options.max_delta}
+
+
 def cosine(a: Array, b: Array) -> Array:
     """Cosine similarity of each column of ``a`` with the same column of ``b``.
 
-    1-D inputs count as one column. Returns one value per column, NaN where either column
-    is all zero.
+    Parameters
+    ----------
+    a, b
+        Arrays of the same shape, (n,) or (n, columns); 1-D inputs count as one column.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per column, in [-1, 1]; NaN where either column is all zero.
     """
     a = np.asarray(a, dtype=float).reshape(len(a), -1)
     b = np.asarray(b, dtype=float).reshape(len(b), -1)
@@ -78,25 +185,21 @@ def cosine(a: Array, b: Array) -> Array:
     return np.divide(dot, norms, out=np.full(dot.shape, np.nan), where=norms > 0)
 
 
-def fit_nnls(catalogue: pd.DataFrame, signatures: pd.DataFrame, processes: int = 1) -> FitResult:
+def _fit_nnls(
+    counts: Array, profiles: Array, options: FitOptions, processes: int, tick: Tick | None
+) -> Array:
     """Fit every signature to every sample by non-negative least squares.
 
     Equals MutationalPatterns ``fit_to_signatures(mut_matrix, signatures)``: per sample,
     the exposures ``x >= 0`` minimising ``|catalogue - signatures @ x|``. Exposures are in
     mutations (they sum to about the sample's count, as signatures sum to 1).
     """
-    counts, profiles = _prepare(catalogue, signatures)
-    exposures = _run(counts, profiles, solve_nnls, {}, processes)
-    return _result(catalogue, signatures, counts, profiles, exposures)
+    return _run(counts, profiles, solve_nnls, {}, processes, tick)
 
 
-def fit_strict(
-    catalogue: pd.DataFrame,
-    signatures: pd.DataFrame,
-    max_delta: float = DEFAULT_MAX_DELTA,
-    method: Selection = "backwards",
-    processes: int = 1,
-) -> FitResult:
+def _fit_strict(
+    counts: Array, profiles: Array, options: FitOptions, processes: int, tick: Tick | None
+) -> Array:
     """Fit signatures, then drop those the fit does without, as MutationalPatterns does.
 
     Mirrors ``fit_to_signatures_strict`` of MutationalPatterns 3.8.1
@@ -120,32 +223,23 @@ def fit_strict(
     the loss from the previous size is ``<= max_delta``. Limited to MAX_BEST_SUBSET
     signatures, as its cost doubles with each signature.
     """
-    if max_delta < 0:
-        raise IcarusError(f"max_delta must be 0 or more, not {max_delta}")
-    counts, profiles = _prepare(catalogue, signatures)
-    if method == "best_subset":
+    if options.selection == "best_subset":
         if profiles.shape[1] > MAX_BEST_SUBSET:
             raise IcarusError(
                 f"best-subset selection needs {MAX_BEST_SUBSET} signatures or fewer, not "
                 f"{profiles.shape[1]}; use backwards selection or a shorter list"
             )
-        options: dict[str, Any] = {"max_delta": max_delta}
-        exposures = _run(counts, profiles, select_best_subset, options, processes)
-    elif method == "backwards":
-        first = _run(counts, profiles, solve_nnls, {}, processes)
-        options = {"max_delta": max_delta, "present": np.flatnonzero(first.sum(axis=1) != 0)}
-        exposures = _run(counts, profiles, select_backwards, options, processes)
-    else:
-        raise IcarusError(f"unknown selection method {method!r}; use backwards or best_subset")
-    return _result(catalogue, signatures, counts, profiles, exposures)
+        settings: dict[str, Any] = {"max_delta": options.max_delta}
+        return _run(counts, profiles, select_best_subset, settings, processes, tick)
+    first = _run(counts, profiles, solve_nnls, {}, processes)
+    present = np.flatnonzero(first.sum(axis=1) != 0)
+    settings = {"max_delta": options.max_delta, "present": present}
+    return _run(counts, profiles, select_backwards, settings, processes, tick)
 
 
-def fit_sparse(
-    catalogue: pd.DataFrame,
-    signatures: pd.DataFrame,
-    max_cosine_drop: float = DEFAULT_MAX_COSINE_DROP,
-    processes: int = 1,
-) -> FitResult:
+def _fit_sparse(
+    counts: Array, profiles: Array, options: FitOptions, processes: int, tick: Tick | None
+) -> Array:
     """Fit signatures by NNLS, then remove signatures one by one while the fit holds.
 
     The study's two steps (SPEC section 4): an NNLS assignment as in MutationalPatterns, then
@@ -163,13 +257,13 @@ def fit_sparse(
        *first* fit's (``accr_first - accr_temp < 0.01``); the new active set is the non-zero
        exposures of that refit. Repeat from 2 until a removal is refused or one signature is
        left. (Candidates are searched in order of a residual bound, see
-       ``signature_selection._best_removal``: the same choice as refitting every one, about 4x
+       ``selection._best_removal``: the same choice as refitting every one, about 4x
        faster.)
 
     Deviations, each for a reason: refits are NNLS, where the Julia code solves least squares
     with the exposures constrained to sum to the mutation count (Ipopt) and rounds them to
     integers; NNLS keeps this step consistent with the first one and with
-    :func:`fit_nnls`. With NNLS refits the score is a monotone function of the residual (see
+    the ``nnls`` method. With NNLS refits the score is a monotone function of the residual (see
     the docstring of :mod:`icarus_omics.signatures.selection`), so the ranking is that of the
     smallest loss in fit. The Python port (SigProfilerAssignment
     ``single_sample.remove_all_single_signatures``, read at
@@ -177,106 +271,32 @@ def fit_sparse(
     the previous one and never drops the background SBS1/SBS5 when decomposing de novo
     signatures; we follow the Julia code, which the study's method describes.
     """
-    if max_cosine_drop < 0:
-        raise IcarusError(f"max_cosine_drop must be 0 or more, not {max_cosine_drop}")
-    counts, profiles = _prepare(catalogue, signatures)
-    options = {"max_cosine_drop": max_cosine_drop}
-    exposures = _run(counts, profiles, select_sparse, options, processes)
-    return _result(catalogue, signatures, counts, profiles, exposures)
+    settings = {"max_cosine_drop": options.max_cosine_drop}
+    return _run(counts, profiles, select_sparse, settings, processes, tick)
 
 
-def bootstrap(
-    catalogue: pd.DataFrame,
-    signatures: pd.DataFrame,
-    method: Method,
-    n: int,
-    seed: int,
-    processes: int = 1,
-    **options: Any,
-) -> pd.DataFrame:
-    """Resample each sample's mutations ``n`` times and refit, for exposure intervals.
+def prepare(catalogue: pd.DataFrame, signatures: pd.DataFrame) -> tuple[Array, Array]:
+    """Check a catalogue and a signature matrix against each other, as arrays.
 
-    As MutationalPatterns ``fit_to_signatures_bootstrapped``: each replicate draws the
-    sample's mutation count from its own channel frequencies (multinomial). ``method`` is
-    ``nnls``, ``strict`` (backwards), ``strict_best_subset`` or ``sparse``; ``options`` go
-    to that fit (``max_delta``, ``max_cosine_drop``). Each replicate is fitted on its own, so
-    for ``strict`` the cohort filter of :func:`fit_strict` reduces to the replicate's own
-    non-zero NNLS exposures and a sample's intervals do not depend on the other samples.
-    Sample j draws from ``default_rng`` seeded by child j of ``SeedSequence(seed)``: the
-    same seed gives the same table whatever ``processes`` is.
+    Parameters
+    ----------
+    catalogue
+        Channels x samples, mutation counts.
+    signatures
+        The same channels (any order) x signatures, each column a distribution.
 
-    Returns a long table, one row per sample and signature (catalogue then signature
-    order), with BOOTSTRAP_COLUMNS: ``exposure`` of the point fit (the same method on the
-    observed catalogue), ``ci_low``/``ci_high`` the 2.5th/97.5th percentiles of the
-    replicate exposures, and ``kept_fraction`` the share of replicates with exposure > 0.
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Counts (channels x samples, float) and profiles (channels x signatures, in the
+        catalogue's channel order).
+
+    Raises
+    ------
+    IcarusError
+        Channels that differ or repeat, values that are not finite numbers, a negative
+        count, no signature, or a signature that does not sum to 1.
     """
-    if method not in _SAMPLE_FITS:
-        raise IcarusError(f"unknown fit method {method!r}; use one of {', '.join(_SAMPLE_FITS)}")
-    if n < 1:
-        raise IcarusError(f"bootstrap needs at least 1 replicate, not {n}")
-    options = {**_DEFAULT_OPTIONS[method], **options}
-    point = _point_fit(catalogue, signatures, method, processes, options)
-    counts, profiles = _prepare(catalogue, signatures)
-    children = np.random.SeedSequence(seed).spawn(counts.shape[1])
-    jobs = [
-        (counts[:, chunk], profiles, method, options, [children[i] for i in chunk], n)
-        for chunk in _chunks(counts.shape[1], processes)
-    ]
-    parts = list(parallel_map(_bootstrap_columns, jobs, processes))
-    summaries = np.concatenate(parts, axis=2) if parts else np.zeros((3, profiles.shape[1], 0))
-    samples, names = list(catalogue.columns), list(signatures.columns)
-    return pd.DataFrame(
-        {
-            "sample": np.repeat(samples, len(names)),
-            "signature": np.tile(names, len(samples)),
-            "exposure": point.exposures.to_numpy().ravel(),
-            "ci_low": summaries[0].T.ravel(),
-            "ci_high": summaries[1].T.ravel(),
-            "kept_fraction": summaries[2].T.ravel(),
-        },
-        columns=list(BOOTSTRAP_COLUMNS),
-    )
-
-
-def _point_fit(
-    catalogue: pd.DataFrame,
-    signatures: pd.DataFrame,
-    method: Method,
-    processes: int,
-    options: dict[str, Any],
-) -> FitResult:
-    if method == "nnls":
-        return fit_nnls(catalogue, signatures, processes, **options)
-    if method == "sparse":
-        return fit_sparse(catalogue, signatures, processes=processes, **options)
-    selection: Selection = "best_subset" if method == "strict_best_subset" else "backwards"
-    return fit_strict(catalogue, signatures, method=selection, processes=processes, **options)
-
-
-def _bootstrap_columns(
-    counts: Array,
-    profiles: Array,
-    method: Method,
-    options: dict[str, Any],
-    seeds: list[np.random.SeedSequence],
-    n: int,
-) -> Array:
-    """(3, signatures, samples): 2.5th and 97.5th percentiles and kept fraction."""
-    fit = _SAMPLE_FITS[method]
-    summary = np.zeros((3, profiles.shape[1], counts.shape[1]))
-    for j, (observed, seed) in enumerate(zip(counts.T, seeds, strict=True)):
-        total = int(np.rint(observed.sum()))
-        if total == 0:
-            continue
-        draws = np.random.default_rng(seed).multinomial(total, observed / observed.sum(), n)
-        replicates = np.array([fit(draw.astype(float), profiles, **options) for draw in draws])
-        summary[:2, :, j] = np.percentile(replicates, [2.5, 97.5], axis=0)
-        summary[2, :, j] = (replicates > 0).mean(axis=0)
-    return summary
-
-
-def _prepare(catalogue: pd.DataFrame, signatures: pd.DataFrame) -> tuple[Array, Array]:
-    """Counts (channels x samples) and signatures in the catalogue's channel order, checked."""
     channels, known = catalogue.index, signatures.index
     if channels.has_duplicates or known.has_duplicates or set(channels) != set(known):
         only_catalogue = [str(c) for c in channels.difference(known)][:3]
@@ -326,18 +346,23 @@ def _run(
     fit: Callable[..., Array],
     options: dict[str, Any],
     processes: int,
+    tick: Tick | None = None,
 ) -> Array:
     """Exposures (signatures x samples): ``fit`` on each sample, chunked over processes."""
     jobs = [
-        (fit, counts[:, chunk], profiles, options) for chunk in _chunks(counts.shape[1], processes)
+        (fit, counts[:, chunk], profiles, options) for chunk in chunks(counts.shape[1], processes)
     ]
-    if not jobs:
-        return np.zeros((profiles.shape[1], 0))
-    return np.concatenate(list(parallel_map(_fit_columns, jobs, processes)), axis=1)
+    parts = []
+    for part in parallel_map(_fit_columns, jobs, processes):
+        parts.append(part)
+        if tick is not None:
+            tick(part.shape[1])
+    return np.concatenate(parts, axis=1) if parts else np.zeros((profiles.shape[1], 0))
 
 
-def _chunks(n_samples: int, processes: int) -> list[Array]:
-    """Sample positions in consecutive chunks: one chunk, or a few per worker process."""
+def chunks(n_samples: int, processes: int) -> list[Array]:
+    """Sample positions (0..n_samples-1) in consecutive chunks, none empty: one chunk for one
+    process, else ``CHUNKS_PER_PROCESS`` per worker process (fewer for few samples)."""
     n_chunks = processes * CHUNKS_PER_PROCESS if processes > 1 else 1
     split = np.array_split(np.arange(n_samples), min(n_chunks, max(n_samples, 1)))
     return [chunk for chunk in split if len(chunk)]
@@ -374,53 +399,3 @@ def _result(
         reconstructed=pd.DataFrame(fitted, index=catalogue.index, columns=catalogue.columns),
         quality=quality,
     )
-
-
-_DEFAULT_OPTIONS: dict[str, dict[str, float]] = {
-    "nnls": {},
-    "strict": {"max_delta": DEFAULT_MAX_DELTA},
-    "strict_best_subset": {"max_delta": DEFAULT_MAX_DELTA},
-    "sparse": {"max_cosine_drop": DEFAULT_MAX_COSINE_DROP},
-}
-_SAMPLE_FITS: dict[str, Callable[..., Array]] = {
-    "nnls": solve_nnls,
-    "strict": select_backwards,
-    "strict_best_subset": select_best_subset,
-    "sparse": select_sparse,
-}
-
-
-# Natural-log likelihood ratio past which a catalogue is called exome-like or genome-like
-# (e**5, about 150 to 1). Genome data (MutationalPatterns' 9 organoid WGS) score -69 pooled,
-# -5 to -22 per sample; catalogues simulated from the exome signatures (10 x 100 SNVs)
-# score +13 to +31; weak data stay between the bounds and give no call.
-SEQUENCING_LOG_RATIO = 5.0
-
-
-def exome_log_ratio(catalogue: pd.DataFrame, genome: pd.DataFrame, exome: pd.DataFrame) -> float:
-    """How much better exome-normalised signatures explain the pooled catalogue than the
-    same signatures normalised to the genome: a log-likelihood ratio (> 0: exome-like).
-
-    COSMIC's exome set is the genome set multiplied channel by channel by the ratio of
-    exome to genome trinucleotide counts (the exome is richer in CpG and GC contexts) and
-    renormalised, so the two sets differ exactly by the sequencing target's trinucleotide
-    opportunity. Mutation counts do not tell the two apart (a hypermutated exome can hold
-    more SNVs than a quiet genome); the composition of the contexts does. The samples are
-    summed into one catalogue, each set is fitted by NNLS (the same signatures in both),
-    and the multinomial log-likelihoods of the two normalised reconstructions are
-    compared. Compare with ``SEQUENCING_LOG_RATIO``.
-
-    ``genome`` and ``exome`` are channels x signatures with the catalogue's channel rows
-    and the same signature columns.
-    """
-    pooled = catalogue.sum(axis=1).to_numpy(dtype=float)
-    if pooled.sum() == 0:
-        return 0.0
-    seen = pooled > 0
-    likelihood = []
-    for signatures in (exome, genome):
-        profiles = signatures.loc[catalogue.index].to_numpy(dtype=float)
-        fitted = profiles @ solve_nnls(pooled, profiles)
-        share = fitted / fitted.sum() if fitted.sum() > 0 else np.full(len(fitted), 1 / 96)
-        likelihood.append(float(pooled[seen] @ np.log(np.maximum(share[seen], 1e-12))))
-    return likelihood[0] - likelihood[1]
