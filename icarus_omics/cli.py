@@ -30,7 +30,7 @@ from icarus_omics.commands import (
     wes_annotate,
     wes_filter,
 )
-from icarus_omics.commands.params import common_options, stderr
+from icarus_omics.commands.params import common_options, stderr, typer_app
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import summary
 
@@ -45,13 +45,9 @@ def _type_unless_named(parameter: Any, ctx: Any) -> str | None:
 
 setattr(typer.core._TyperParameter, "display_type_rich", _type_unless_named)  # noqa: B010
 
-app = typer.Typer(
-    name="icarus-omics",
-    help="Genomic and transcriptomic biomarker analysis of a targeted-therapy cancer trial.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode="markdown",
+app = typer_app(
+    "icarus-omics",
+    "Genomic and transcriptomic biomarker analysis of a targeted-therapy cancer trial.",
 )
 
 COMMANDS: dict[str, Callable[..., Any]] = {

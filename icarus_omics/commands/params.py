@@ -77,6 +77,19 @@ LogFile = Annotated[
 ]
 
 
+def typer_app(name: str, help_text: str) -> typer.Typer:
+    """A Typer app (the CLI, or a command group) with the suite's settings: help when called
+    bare, no completion installer, no local variables in tracebacks, markdown help."""
+    return typer.Typer(
+        name=name,
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode="markdown",
+    )
+
+
 class _Tee:
     """stderr and a log file at once."""
 

@@ -9,15 +9,10 @@ from typing import Annotated
 import typer
 
 from icarus_omics import resources as store
-from icarus_omics.commands.params import Quiet, say
+from icarus_omics.commands.params import Quiet, say, typer_app
 
-app = typer.Typer(
-    name="resources",
-    help="Manage reference data that cannot be bundled (OncoKB, CIViC, gene sets, PAM50).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+app = typer_app(
+    "resources", "Manage reference data that cannot be bundled (OncoKB, CIViC, gene sets, PAM50)."
 )
 
 LIST_COLUMNS = ("name", "installed", "version", "source", "sha256", "installed_at", "description")
