@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated, cast
 import numpy as np
 import typer
 
-from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
+from icarus_omics.commands.params import (
+    DEFAULT_THREADS,
+    OutDir,
+    Prefix,
+    Quiet,
+    Threads,
+    progress,
+    say,
+)
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.parallel import parallel_map
 
@@ -96,7 +104,11 @@ def cna(
         used = {"genes": genes, **{f"fit {i + 1}": path for i, path in enumerate(fit or [])}}
         chunks = [(index, writer, jobs[i : i + size], mode, thresholds, Provenance(outdir, used))
                   for i in range(0, len(jobs), size)]  # fmt: skip
-        results = [r for done in parallel_map(_call_samples, chunks, threads) for r in done]
+        results = []
+        with progress("cna", unit="samples") as tick:  # a counter on a terminal only
+            for done in parallel_map(_call_samples, chunks, threads):
+                results += done
+                tick(len(done))
         if len(results) > 1:
             codes = np.column_stack([category for category, _ in results])
             names, rows = [s.sample for s in samples], index.genes["gene"].tolist()
