@@ -33,14 +33,9 @@ import pandas as pd
 import pytest
 
 from icarus_omics.expression.design import Contrast
-from icarus_omics.expression.pipeline import (
-    DeRequest,
-    DeResult,
-    prepare,
-    run_deseq,
-    variance_stabilise,
-    variance_stabilise_fitted,
-)
+from icarus_omics.expression.pipeline import DeResult, run_deseq
+from icarus_omics.expression.request import DeRequest, prepare
+from icarus_omics.expression.transform import variance_stabilise, variance_stabilise_fitted
 from tests.conftest import missing_reference
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"

@@ -22,7 +22,8 @@ import pytest
 
 from icarus_omics.expression import dispersion as nb_dispersion
 from icarus_omics.expression.design import Contrast
-from icarus_omics.expression.pipeline import DeRequest, agreement, data_warnings, prepare, run_deseq
+from icarus_omics.expression.pipeline import agreement, data_warnings, run_deseq
+from icarus_omics.expression.request import DeRequest, prepare
 from tests.conftest import missing_reference
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"

@@ -17,8 +17,9 @@ from icarus_omics.example.rna import (
     TRUTH_COLUMNS,
     ExampleRna,
     build_example_rna,
-    write_gmt_text,
 )
+from icarus_omics.io.gmt import gmt_text, read_gmt
+from icarus_omics.resources import bundled_path
 
 # the responses of build_example_cohort() (seed 7): 7 responders, 5 non-responders
 RESPONSES = ["NR", "NR", "R", "NR", "R", "R", "NR", "R", "R", "R", "R", "NR"]
@@ -143,9 +144,10 @@ def test_gene_sets_hold_genes_of_the_universe(rna: ExampleRna) -> None:
         assert all(gene.startswith("GENE") for gene in genes)
 
 
-def test_gmt_text_has_one_tab_separated_line_per_set() -> None:
-    text = write_gmt_text({"SET_A": ("G1", "G2"), "SET_B": ("G3",)})
-    assert text == f"SET_A\t{GMT_DESCRIPTION}\tG1\tG2\nSET_B\t{GMT_DESCRIPTION}\tG3\n"
+def test_bundled_example_gene_sets_are_the_generated_ones(rna: ExampleRna) -> None:
+    bundled = bundled_path("genesets/example_sets.gmt")
+    assert bundled.read_text() == gmt_text(rna.gene_sets, GMT_DESCRIPTION)
+    assert read_gmt(bundled) == rna.gene_sets
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,8 @@ from icarus_omics.expression.design import (
     interaction_design,
     parse_subsets,
 )
-from icarus_omics.expression.pipeline import (
-    DeRequest,
-    gene_filter,
-    integer_counts,
-    prepare,
-    run_deseq,
-)
+from icarus_omics.expression.pipeline import run_deseq
+from icarus_omics.expression.request import DeRequest, gene_filter, integer_counts, prepare
 
 DATA = Path(__file__).parent / "data" / "rna"
 EXPECTED = Path(__file__).parent / "expected" / "rna"
@@ -163,7 +158,7 @@ def test_vst_equals_r_with_the_parametric_and_the_mean_trend(monkeypatch):
     # vst.tsv is vst(blind = TRUE, nsub = min(1000, genes above 5)); the golden is R's on
     # the outliers input (tests/expected/rna/README.md), with fitType parametric and mean
     from icarus_omics.expression import dataset as deseq_dataset
-    from icarus_omics.expression.pipeline import variance_stabilise
+    from icarus_omics.expression.transform import variance_stabilise
 
     counts = pd.read_csv(EXPECTED / "outliers_counts.tsv", sep="\t", index_col=0)
     params = pd.read_csv(EXPECTED / "outliers_params.tsv", sep="\t", index_col=0)["value"]

@@ -11,8 +11,9 @@ import pytest
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.files import file_sha256
-from icarus_omics.io.gmt import read_gmt
-from icarus_omics.io.rankings import read_gene_map, read_ranking, write_gsea_summary
+from icarus_omics.io.gmt import gmt_text, read_gmt, write_gmt
+from icarus_omics.io.rankings import read_gene_map, read_ranking
+from icarus_omics.io.summary import write_summary
 from tests.conftest import DATA, shared_file
 
 DE_HEADER = "gene\tbaseMean\tlog2FoldChange\tlfcSE\tstat\tpvalue\tpadj\n"
@@ -170,9 +171,20 @@ def test_gene_map_needs_two_columns(tmp_path: Path) -> None:
 
 def test_summary_is_json_with_the_version(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    write_gsea_summary({"seed": np.int64(3), "permutations": 10}, path)
+    write_summary({"seed": np.int64(3), "permutations": 10}, path, tmp_path, seed=3)
     document = json.loads(path.read_text())
-    assert document["seed"] == 3 and "icarus_omics_version" in document
+    assert document["seed"] == 3 and "icarus_omics_version" in document["run"]
+
+
+def test_gmt_text_has_one_tab_separated_line_per_set() -> None:
+    text = gmt_text({"SET_A": ("G1", "G2"), "SET_B": ("G3",)}, "about")
+    assert text == "SET_A\tabout\tG1\tG2\nSET_B\tabout\tG3\n"
+
+
+def test_written_gmt_reads_back(tmp_path: Path) -> None:
+    sets = {"SET_A": ("G1", "G2"), "SET_B": ("G3",)}
+    write_gmt(sets, tmp_path / "s.gmt", "about")
+    assert read_gmt(tmp_path / "s.gmt") == sets
 
 
 def test_r_write_table_output_reads(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ al., bioRxiv 2016), the method behind clusterProfiler's ``GSEA()`` used by the s
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -132,6 +132,19 @@ class GseaResult:
     gene_sets: dict[str, tuple[str, ...]]
     report: GseaReport
 
+    def summary(self, settings: GseaSettings, significance: float) -> dict[str, object]:
+        """The run's parameters and counts (the report without the skipped sets' list),
+        plus how many sets have padj < ``significance``: what ``gsea_summary.json`` holds."""
+        counts = {k: v for k, v in asdict(self.report).items() if k != "skipped"}
+        return {
+            "method": "fgsea simple (permutation null, BH-adjusted)",
+            **asdict(settings),
+            **counts,
+            "n_skipped": len(self.report.skipped),
+            "significance_padj": significance,
+            "n_significant": int((self.table["padj"] < significance).sum()),
+        }
+
 
 def identifier_type(ids: Iterable[str]) -> str:
     """``"ensembl"`` (ENSG..., with or without version), ``"entrez"`` (digits) or
@@ -247,8 +260,24 @@ def _no_overlap_message(report: RankingReport, has_map: bool) -> str:
 def select_gene_sets(
     gene_sets: Mapping[str, Iterable[str]], genes: pd.Index, min_size: int, max_size: int
 ) -> tuple[dict[str, IntArray], tuple[SkippedSet, ...]]:
-    """Ranking positions of each set's genes, for sets of ``min_size``..``max_size`` genes
-    in the ranking (``genes``, in ranking order); the others are returned as skipped."""
+    """The gene sets to test, as positions in the ranking.
+
+    Parameters
+    ----------
+    gene_sets
+        Set name -> member genes.
+    genes
+        The ranked gene ids, in ranking order (decreasing score).
+    min_size, max_size
+        Allowed number of a set's genes found in the ranking.
+
+    Returns
+    -------
+    tuple
+        Set name -> sorted 0-based ranking positions of its genes, for sets of
+        ``min_size``..``max_size`` ranked genes (gene-set file order); and the other sets
+        as :class:`SkippedSet` (sizes before and after matching, and why).
+    """
     kept: dict[str, IntArray] = {}
     skipped: list[SkippedSet] = []
     for term, members in gene_sets.items():
@@ -276,6 +305,7 @@ def run_gsea(
     settings: GseaSettings | None = None,
     gene_map: pd.Series | None = None,
     processes: int = 1,
+    tick: Callable[[int], None] | None = None,
 ) -> GseaResult:
     """Preranked GSEA of ``gene_sets`` on ``stats`` (fgsea's simple permutation test).
 
@@ -291,6 +321,8 @@ def run_gsea(
         Optional identifier map (see :func:`prepare_ranking`).
     processes
         Worker processes for the permutations; results are identical for any value.
+    tick
+        Called with the permutations done as each chunk finishes (a progress display).
 
     Returns
     -------
@@ -324,6 +356,7 @@ def run_gsea(
         settings.permutations,
         settings.seed,
         processes,
+        tick,
     )
     genes = ranking.index.to_numpy()
     table = _results_table(positions, scores, counts, genes)

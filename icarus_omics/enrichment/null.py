@@ -12,6 +12,7 @@ Permutations run in fixed-size chunks, each with its own random stream spawned f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,7 @@ def null_counts(
     permutations: int,
     seed: int,
     processes: int = 1,
+    tick: Callable[[int], None] | None = None,
 ) -> NullCounts:
     """Compare each set's score with ``permutations`` random sets of its size.
 
@@ -185,6 +187,8 @@ def null_counts(
         Number of random samples and the seed of their streams.
     processes
         Worker processes; the result is identical for any value.
+    tick
+        Called with the number of permutations of each chunk as it finishes (progress).
 
     Returns
     -------
@@ -200,8 +204,10 @@ def null_counts(
         (base, sizes, scores, count, stream) for count, stream in zip(chunks, streams, strict=True)
     ]
     totals = np.zeros((6, sizes.shape[0]))
-    for part in parallel_map(_chunk_counts, jobs, processes):
+    for part, count in zip(parallel_map(_chunk_counts, jobs, processes), chunks, strict=True):
         totals += part
+        if tick is not None:
+            tick(count)
     counts = totals[:4].round().astype(np.int64)
     return NullCounts(counts[0], counts[1], counts[2], counts[3], totals[4], totals[5])
 

@@ -19,6 +19,9 @@ Planted on treatment, echoing the study (SPEC section 5-6): interferon-stimulate
 -0.8) in every patient; 2% of background genes change by +-0.5 to 1.0 in every patient, so
 that the overall test also finds unplanted genes. ``drug_target`` is a made-up grouping for
 the unpaired on-treatment comparison and carries no planted effect.
+
+The example gene sets of the cohort (``build_example_rna(build_example_cohort().samples)``)
+are also bundled as ``resources/genesets/example_sets.gmt``; a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -138,9 +141,11 @@ def build_example_rna(samples: pd.DataFrame, seed: int = 11, n_genes: int = 3000
 
 
 def write_gmt_text(gene_sets: dict[str, tuple[str, ...]]) -> str:
-    """Format gene sets as GMT text: one ``name<TAB>description<TAB>gene...`` line per set."""
-    lines = ["\t".join((name, GMT_DESCRIPTION, *genes)) for name, genes in gene_sets.items()]
-    return "".join(line + "\n" for line in lines)
+    """Deprecated: the GMT writer is :func:`icarus_omics.io.gmt.gmt_text` (with
+    :data:`GMT_DESCRIPTION`). Kept only until ``io/cohort.py`` imports that; remove then."""
+    from icarus_omics.io.gmt import gmt_text
+
+    return gmt_text(gene_sets, GMT_DESCRIPTION)
 
 
 def _check_input(samples: pd.DataFrame, n_genes: int) -> None:

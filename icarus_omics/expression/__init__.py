@@ -5,9 +5,12 @@ it departs from DESeq2 we follow DESeq2. Which R function lives where:
 
 - :mod:`.design` - samples, subsets, design formula and contrast (``model.matrix``,
   ``results(contrast = ...)``; the nested interaction layout of DESeq2's vignette).
-- :mod:`.pipeline` - the whole run (``DESeq``, ``results``): gene filter, size factors,
-  dispersions, Wald test, Cook's filtering and independent filtering, shrinkage, and
-  ``varianceStabilizingTransformation`` / ``vst``.
+- :mod:`.request` - one test asked and prepared: contrast, subsets, pairing, the gene
+  filter, integer counts (``DESeqDataSetFromMatrix``'s checks, tximport's rounding).
+- :mod:`.pipeline` - the whole run (``DESeq``, ``results``): size factors, dispersions,
+  Wald test, Cook's filtering and independent filtering, shrinkage; the run's summary.
+- :mod:`.transform` - ``vst`` / ``varianceStabilizingTransformation`` and
+  ``getVarianceStabilizedData``.
 - :mod:`.dataset` - ``DeseqDataSet`` with DESeq2's parametric trend (``parametricDispersionFit``)
   and prior variance (``estimateDispersionsPriorVar``).
 - :mod:`.inference` - pydeseq2's inference hooks answered by the vectorised fits below.

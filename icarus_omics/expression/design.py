@@ -130,8 +130,23 @@ def check_levels(sheet: pd.DataFrame, contrast: Contrast, option: str = "--contr
 def complete_pairs(
     sheet: pd.DataFrame, contrast: Contrast, patient: str
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Keep patients with exactly one sample at each compared level (and drop their
-    samples at other levels); return the sheet and the patients dropped."""
+    """Keep patients with exactly one sample at each compared level.
+
+    Parameters
+    ----------
+    sheet
+        One row per sample (index sample), with the contrast's factor and ``patient``.
+    contrast
+        The factor and its two compared levels.
+    patient
+        The column pairing samples.
+
+    Returns
+    -------
+    tuple
+        The sheet restricted to complete patients' samples at the two levels (their
+        samples at other levels dropped, row order kept), and the patients dropped.
+    """
     if patient not in sheet.columns:
         raise IcarusError(f"the sample sheet has no patient column {patient!r} (see --patient)")
     levels = sheet[contrast.factor].astype(str)
@@ -148,9 +163,25 @@ def complete_pairs(
 def interaction_design(
     sheet: pd.DataFrame, group: Contrast, treatment: Contrast, patient: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The nested design ``~ group + group:patient_n + group:treatment`` (R's
-    ``model.matrix`` column layout, all-zero columns dropped) and the contrast vector
-    "treatment effect in ``group.test`` minus in ``group.reference``"."""
+    """The nested design ``~ group + group:patient_n + group:treatment``.
+
+    Parameters
+    ----------
+    sheet
+        Paired samples (index sample) with the group, treatment and patient columns.
+    group, treatment
+        The two factors and their test and reference levels.
+    patient
+        The column pairing samples; patients are numbered within each group.
+
+    Returns
+    -------
+    tuple
+        The design matrix (samples x coefficients, 0/1 floats, R's ``model.matrix``
+        column layout and names, all-zero columns dropped) and the contrast vector (one
+        weight per column): "treatment effect in ``group.test`` minus in
+        ``group.reference``".
+    """
     import numpy as np
     import pandas as pd
 

@@ -87,8 +87,28 @@ def irls(
 
     The same iteration as DESeq2's ``fitBeta`` / pydeseq2's ``irls_solver``: ridge 1e-6,
     means floored at ``min_mu``, stop when the deviance changes by less than ``beta_tol``
-    relative to it. Genes whose coefficients leave +-``max_beta`` or that reach
-    ``max_iterations`` are flagged in ``fallback`` for the per-gene optimiser.
+    relative to it.
+
+    Parameters
+    ----------
+    counts
+        Raw counts, samples x genes (pydeseq2's orientation).
+    size_factors
+        One per sample.
+    design
+        Design matrix, samples x coefficients.
+    dispersion
+        NB dispersion per gene.
+    min_mu, beta_tol, max_beta, max_iterations
+        Mean floor (counts), convergence tolerance, coefficient bound (natural log
+        scale) and iteration limit.
+
+    Returns
+    -------
+    IrlsFit
+        Coefficients (genes x coefficients, natural log scale), fitted means and hat
+        diagonals (samples x genes), and ``fallback``: genes whose coefficients left
+        +-``max_beta`` or that reached ``max_iterations``, for the per-gene optimiser.
     """
     n_genes, p = counts.shape[1], design.shape[1]
     ridge = np.eye(p) * RIDGE

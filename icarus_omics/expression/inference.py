@@ -34,9 +34,15 @@ PYDESEQ2_RIDGE, DESEQ2_RIDGE = 1e-6, 1e-6 / np.log(2) ** 2
 class VectorisedInference(DefaultInference):
     """DESeq2 inference for pydeseq2, vectorised across genes and run on ``processes``."""
 
-    def __init__(self, processes: int = 1, min_mu: float = 0.5) -> None:
+    def __init__(
+        self,
+        processes: int = 1,
+        min_mu: float = 0.5,
+        tick: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(n_cpus=1)
         self.processes = processes
+        self.tick = tick  # called with 1 after each block of genes is fitted
         self.min_mu = min_mu
         self._genewise = np.empty(0)
         self.shrink_start: np.ndarray | None = None  # MLE coefficients, to start shrinkage
@@ -46,7 +52,12 @@ class VectorisedInference(DefaultInference):
 
     def _map(self, function: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> list[Any]:
         processes = self.processes if len(jobs) > 1 else 1
-        return list(parallel_map(function, jobs, processes))
+        results = []
+        for result in parallel_map(function, jobs, processes):
+            results.append(result)
+            if self.tick is not None:
+                self.tick(1)
+        return results
 
     def lin_reg_mu(
         self,

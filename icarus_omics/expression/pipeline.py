@@ -1,44 +1,29 @@
-"""Differential expression of RNA-seq counts: DESeq2's model, run by pydeseq2 with the
-vectorised fits of :mod:`icarus_omics.expression.inference`.
+"""Differential expression of RNA-seq counts: DESeq2's model (``DESeq``, ``results``), run
+by pydeseq2 with the vectorised fits of :mod:`icarus_omics.expression.inference`.
 
-Input is a genes x samples count matrix and a sample sheet indexed by sample. One call
-tests one contrast: a factor's test level against its reference (paired by patient when
-the patient is in the design), or, for an interaction, whether that effect differs
-between two groups. The study's gene filter drops genes "with fewer than five counts in
-any compared condition level"; :data:`FILTER_RULES` says how that sentence is read.
+A prepared input (:func:`icarus_omics.expression.request.prepare`) goes through size
+factors, dispersions, the Wald test, Cook's and independent filtering and, when asked,
+shrinkage; the result is one table row per tested gene, plus what the fit estimated.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from importlib import metadata
+from typing import TYPE_CHECKING
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.expression.design import (
-    Contrast,
-    SampleReport,
-    align_samples,
-    check_levels,
-    complete_pairs,
-    design_columns,
-    interaction_design,
-    subset,
-)
+from icarus_omics.expression.dispersion import PRIOR_SEED
+from icarus_omics.expression.request import DeInput, DeRequest
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 RESULT_COLUMNS = ("gene", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
-FilterRule = Literal["level-mean", "level-sum", "every-sample"]
-FILTER_RULES: dict[str, str] = {
-    "level-mean": "keep a gene when its mean raw count is >= MIN in every compared level",
-    "level-sum": "keep a gene when its raw counts sum to >= MIN in every compared level",
-    "every-sample": "keep a gene when every sample of every compared level has >= MIN",
-}
-VST_GENES = 1000  # DESeq2's vst(nsub = 1000): genes used to fit the transformation
 DISPERSION_COLUMNS = ("genewise", "trend", "map", "final")  # DeResult.dispersions
+MAX_SIMULATED_DF = 3  # DESeq2 simulates the prior variance with <= 3 residual df
 # pydeseq2 (and DeseqData) warnings that say something about the data, by message start,
 # with what the user is told; every other UserWarning is API noise and stays hidden
 DATA_WARNINGS: dict[str, str] = {
@@ -54,46 +39,14 @@ DATA_WARNINGS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class DeRequest:
-    """One test. ``interaction`` (a group factor and its two levels) turns ``contrast``
-    into the treatment whose effect is compared between the groups; ``design`` is then
-    built, not read."""
-
-    contrast: Contrast
-    design: str = "~ patient + timepoint"
-    subsets: tuple[tuple[str, str], ...] = ()
-    interaction: Contrast | None = None
-    patient: str = "patient"
-    min_count: float = 5
-    filter_rule: FilterRule = "level-mean"
-    alpha: float = 0.05
-    strict_pairs: bool = False
-    shrink: bool = False
-
-
-@dataclass(frozen=True)
-class DeInput:
-    """Counts (integers, genes x samples) and sheet after all checks, the design (a
-    formula, or a design matrix with its contrast vector), the genes the filter kept,
-    and what was removed on the way."""
-
-    counts: pd.DataFrame
-    sheet: pd.DataFrame
-    design: str | pd.DataFrame
-    contrast_vector: np.ndarray | None
-    kept: pd.Series
-    report: SampleReport
-    rounded: int
-
-
-@dataclass(frozen=True)
 class DeResult:
     """``table`` (columns RESULT_COLUMNS, one row per tested gene, matrix order),
     normalised counts of the tested samples, size factors, the dispersion trend
     coefficients (a0, a1), the dispersion prior variance, per-gene dispersions (index
     gene, columns DISPERSION_COLUMNS: gene-wise, trend, MAP, final as in DESeq2's
-    dispGeneEst, dispFit, dispMAP, dispersion) and the warnings about the data, one line
-    each, for the command to show."""
+    dispGeneEst, dispFit, dispMAP, dispersion), the warnings about the data, one line
+    each, for the command to show, and the seed of the prior-variance simulation when
+    one ran (three or fewer residual degrees of freedom), else None."""
 
     table: pd.DataFrame
     normalised: pd.DataFrame
@@ -102,163 +55,136 @@ class DeResult:
     prior_variance: float
     dispersions: pd.DataFrame
     warnings: tuple[str, ...] = ()
-
-
-def integer_counts(counts: pd.DataFrame, name: str) -> tuple[pd.DataFrame, int]:
-    """Counts as int64; non-negative required. Non-integer values (tximport-style
-    estimates) are rounded, and their number returned so the caller can warn."""
-    import numpy as np
-
-    values = counts.to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        raise IcarusError(f"{name}: counts must be finite numbers")
-    if (values < 0).any():
-        row, col = np.argwhere(values < 0)[0]
-        raise IcarusError(
-            f"{name}: negative count {values[row, col]:g} for gene {counts.index[row]} "
-            f"in sample {counts.columns[col]}; counts must be >= 0"
-        )
-    rounded = np.rint(values)
-    changed = int((rounded != values).sum())
-    return counts.__class__(rounded.astype(np.int64), counts.index, counts.columns), changed
-
-
-def prepare(counts: pd.DataFrame, sheet: pd.DataFrame, request: DeRequest, name: str) -> DeInput:
-    """Check and align counts and sheet, apply subsets, pairing and the gene filter."""
-    table, unlisted = align_samples(sheet, list(counts.columns), name)
-    selected = subset(table, request.subsets)
-    outside = len(table) - len(selected)
-    check_levels(selected, request.contrast)
-    contrast_vector = None
-    dropped: tuple[str, ...] = ()
-    if request.interaction is not None:
-        check_levels(selected, request.interaction, "--interaction")
-        selected, dropped = _pairs(selected, request)
-        design: str | pd.DataFrame
-        design, contrast_vector = interaction_design(
-            selected, request.interaction, request.contrast, request.patient
-        )
-        cells = [request.interaction.factor, request.contrast.factor]
-    else:
-        columns = design_columns(request.design)
-        missing = [c for c in columns if c not in selected.columns]
-        if missing:
-            raise IcarusError(f"--design {request.design!r}: no sheet column {', '.join(missing)}")
-        if request.contrast.factor not in columns:
-            raise IcarusError(
-                f"--contrast {request.contrast}: {request.contrast.factor} is not in --design"
-            )
-        if request.patient in columns:
-            selected, dropped = _pairs(selected, request)
-        selected = _categorical(selected, columns, request.contrast)
-        design, cells = request.design, [request.contrast.factor]
-    if len(selected) < 3:
-        raise IcarusError(f"{name}: only {len(selected)} sample(s) left to compare")
-    matrix, rounded = integer_counts(counts.loc[:, list(selected.index)], name)
-    kept = gene_filter(matrix, selected, cells, request)
-    if not kept.any():
-        rule = FILTER_RULES[request.filter_rule].replace("MIN", f"{request.min_count:g}")
-        raise IcarusError(f"{name}: no gene passes the filter ({rule})")
-    report = SampleReport(unlisted, outside, dropped)
-    return DeInput(matrix, selected, design, contrast_vector, kept, report, rounded)
-
-
-def _pairs(sheet: pd.DataFrame, request: DeRequest) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    paired, dropped = complete_pairs(sheet, request.contrast, request.patient)
-    if dropped and request.strict_pairs:
-        raise IcarusError(
-            f"patient(s) {', '.join(dropped[:5])} lack one sample at each of "
-            f"{request.contrast.test} and {request.contrast.reference}; "
-            "drop them or omit --strict-pairs"
-        )
-    if paired.empty:
-        raise IcarusError(
-            f"no patient has both {request.contrast.test} and {request.contrast.reference} samples"
-        )
-    return paired, dropped
-
-
-def _categorical(sheet: pd.DataFrame, columns: list[str], contrast: Contrast) -> pd.DataFrame:
-    """Design columns as categories (patient 7 is a label, not a number), the contrast's
-    reference level first so that its coefficient is test vs reference."""
-    import pandas as pd
-
-    sheet = sheet.copy()
-    for column in columns:
-        values = sheet[column].astype(str)
-        levels = sorted(values.unique())
-        if column == contrast.factor:
-            levels = [contrast.reference, contrast.test] + [
-                v for v in levels if v not in (contrast.reference, contrast.test)
-            ]
-        sheet[column] = pd.Categorical(values, categories=levels)
-    return sheet
-
-
-def gene_filter(
-    counts: pd.DataFrame, sheet: pd.DataFrame, factors: list[str], request: DeRequest
-) -> pd.Series:
-    """True for genes passing the study's filter in every cell of ``factors`` (the compared
-    levels: one factor, or group x treatment for an interaction); see FILTER_RULES."""
-    cells = sheet[factors].astype(str).agg(":".join, axis=1)
-    keep = None
-    for cell in sorted(cells.unique()):
-        values = counts.loc[:, cells.index[cells == cell]]
-        if request.filter_rule == "level-mean":
-            ok = values.mean(axis=1) >= request.min_count
-        elif request.filter_rule == "level-sum":
-            ok = values.sum(axis=1) >= request.min_count
-        else:
-            ok = values.min(axis=1) >= request.min_count
-        keep = ok if keep is None else keep & ok
-    assert keep is not None
-    return keep
+    prior_seed: int | None = None
 
 
 def run_deseq(
-    data: DeInput, request: DeRequest, processes: int = 1, *, prior_variance: float | None = None
+    data: DeInput,
+    request: DeRequest,
+    processes: int = 1,
+    *,
+    prior_variance: float | None = None,
+    tick: Callable[[int], None] | None = None,
 ) -> DeResult:
-    """Fit DESeq2's model (size factors, dispersions, Wald test, Cook's and independent
-    filtering at ``request.alpha``) on the filtered genes; results in matrix order.
-    pydeseq2's warnings about the data come back in ``DeResult.warnings``, not printed.
+    """Fit DESeq2's model and test the request's contrast.
 
-    ``prior_variance`` is for comparisons with R only: it replaces the estimated dispersion
-    prior variance (R's simulated estimate for small designs depends on R's random numbers;
-    a test injects R's value to compare everything downstream exactly)."""
+    Parameters
+    ----------
+    data
+        The prepared input (:func:`~icarus_omics.expression.request.prepare`); only the
+        genes in ``data.kept`` are fitted.
+    request
+        The contrast, ``alpha`` (FDR target of independent filtering) and ``shrink``.
+    processes
+        Worker processes for the per-gene fits; the result does not depend on it.
+    prior_variance
+        For comparisons with R only: replaces the estimated dispersion prior variance
+        (R's simulated estimate for small designs depends on R's random numbers; a test
+        injects R's value to compare everything downstream exactly).
+    tick
+        Called with 1 after each block of genes is fitted (a progress display).
+
+    Returns
+    -------
+    DeResult
+        ``table``: one row per tested gene in matrix order, columns RESULT_COLUMNS
+        (baseMean in normalised counts, log2FoldChange and lfcSE on the log2 scale, Wald
+        stat, pvalue, BH padj; NA where DESeq2 gives NA). pydeseq2's warnings about the
+        data come back in ``warnings``, not printed.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        dds = _fit(data, processes, prior_variance)
+        dds = _fit(data, processes, prior_variance, tick)
         stats = _test(dds, data, request)
-    notes = data_warnings(caught)
     table = stats.results_df.reindex(columns=list(RESULT_COLUMNS[1:]))
     table.insert(0, "gene", table.index.astype(str))
-    table = table.reset_index(drop=True)
-    trend = (
-        tuple(float(x) for x in dds.uns["trend_coeffs"])
-        if "trend_coeffs" in dds.uns
-        else (float("nan"),) * 2
+    trend = [float(x) for x in dds.uns.get("trend_coeffs", (float("nan"),) * 2)]
+    residual_df = dds.n_obs - dds.obsm["design_matrix"].shape[-1]
+    simulated = prior_variance is None and 0 < residual_df <= MAX_SIMULATED_DF
+    return DeResult(
+        table.reset_index(drop=True),
+        _normalised(dds),
+        dds.obs["size_factors"].astype(float),
+        (trend[0], trend[1]),
+        float(dds.uns["prior_disp_var"]),
+        _dispersions(dds),
+        data_warnings(caught),
+        PRIOR_SEED if simulated else None,
     )
+
+
+def _normalised(dds) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     import pandas as pd
 
     normalised = pd.DataFrame(dds.layers["normed_counts"].T, dds.var_names, dds.obs_names)
     normalised.index.name = "gene"
+    return normalised
+
+
+def _dispersions(dds) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     names = ["genewise_dispersions", "fitted_dispersions", "MAP_dispersions", "dispersions"]
     dispersions = dds.var[names].set_axis(list(DISPERSION_COLUMNS), axis=1).astype(float)
     dispersions.index.name = "gene"
-    return DeResult(
-        table,
-        normalised,
-        dds.obs["size_factors"].astype(float),
-        (trend[0], trend[1]),
-        float(dds.uns["prior_disp_var"]),
-        dispersions,
-        notes,
-    )
+    return dispersions
+
+
+def with_symbols(table: pd.DataFrame, symbol_of: Callable[[str], str | None]) -> pd.DataFrame:
+    """``table`` (a DE result, column ``gene``) with a ``symbol`` column after ``gene``:
+    each gene id's symbol by ``symbol_of``, ``""`` where it has none. A new frame."""
+    table = table.copy()
+    table.insert(1, "symbol", table["gene"].map(lambda gene: symbol_of(gene) or ""))
+    return table
+
+
+def de_summary(data: DeInput, result: DeResult, request: DeRequest) -> dict[str, object]:
+    """What ``de_summary.json`` records about one test: the request, the samples and genes
+    left out and tested, up and down calls at ``request.alpha``, size factors, the
+    dispersion trend and prior variance, and the engine."""
+    table = result.table
+    significant = table["padj"] < request.alpha
+    design = request.design if isinstance(data.design, str) else list(data.design.columns)
+    return {
+        "contrast": str(request.contrast),
+        "interaction": str(request.interaction) if request.interaction else None,
+        "design": design,
+        "subsets": [f"{k}={v}" for k, v in request.subsets],
+        "alpha": request.alpha,
+        "lfc_shrinkage": "apeGLM-style (pydeseq2 prior)" if request.shrink else "none",
+        "gene_filter": request.filter_text(),
+        "samples": len(data.sheet),
+        "patients_dropped_unpaired": list(data.report.unpaired_patients),
+        "matrix_samples_not_in_sheet": list(data.report.unlisted),
+        "samples_outside_subsets": data.report.outside_subset,
+        "counts_rounded": data.rounded,
+        "genes_in": len(data.counts),
+        "genes_tested": int(data.kept.sum()),
+        "up": int((significant & (table["log2FoldChange"] > 0)).sum()),
+        "down": int((significant & (table["log2FoldChange"] < 0)).sum()),
+        "size_factors": {k: round(float(v), 6) for k, v in result.size_factors.items()},
+        "dispersion_trend": {"a0": result.trend[0], "a1": result.trend[1]},
+        "dispersion_prior_variance": result.prior_variance,
+        "engine": f"pydeseq2 {metadata.version('pydeseq2')} with icarus-omics vectorised "
+        "DESeq2 fits",
+        "random_steps": "none, except that with <= 3 residual degrees of freedom the "
+        f"dispersion prior variance is simulated as DESeq2 does (fixed seed {PRIOR_SEED})",
+    }
 
 
 def data_warnings(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
-    """The recorded UserWarnings that say something about the data (DATA_WARNINGS), as
-    lines for the user, each once and in order; other warnings are shown again as usual."""
+    """Sort the warnings recorded during a fit.
+
+    Parameters
+    ----------
+    caught
+        What ``warnings.catch_warnings(record=True)`` recorded.
+
+    Returns
+    -------
+    tuple of str
+        The UserWarnings that say something about the data (:data:`DATA_WARNINGS`), as
+        lines for the user, each once and in order. Other UserWarnings (API noise) are
+        dropped; warnings of other categories are issued again as usual.
+    """
     lines: list[str] = []
     for message in caught:
         text = str(message.message)
@@ -306,20 +232,21 @@ def _shrink(stats, dds, request: DeRequest) -> None:  # type: ignore[no-untyped-
     stats.lfc_shrink(coeff=coefficient)
 
 
-def _fit(data: DeInput, processes: int, prior_variance: float | None = None):  # type: ignore[no-untyped-def]
+def _fit(  # type: ignore[no-untyped-def]
+    data: DeInput,
+    processes: int,
+    prior_variance: float | None = None,
+    tick: Callable[[int], None] | None = None,
+):
     from icarus_omics.expression.dataset import DeseqData
     from icarus_omics.expression.inference import VectorisedInference
 
-    counts = data.counts.loc[data.kept.to_numpy()]
     design = data.design
-    sheet = data.sheet
-    if not isinstance(design, str):
-        sheet = sheet.loc[:, []]
-    inference = VectorisedInference(processes=processes)
+    sheet = data.sheet if isinstance(design, str) else data.sheet.loc[:, []]
+    inference = VectorisedInference(processes=processes, tick=tick)
     try:
-        dds = DeseqData(
-            counts=counts.T, metadata=sheet, design=design, quiet=True, inference=inference
-        )
+        dds = DeseqData(counts=data.tested_counts().T, metadata=sheet, design=design,
+                        quiet=True, inference=inference)  # fmt: skip
     except ValueError as error:
         raise IcarusError(f"the design cannot be fitted: {error}") from None
     dds.prior_variance_override = prior_variance
@@ -327,99 +254,25 @@ def _fit(data: DeInput, processes: int, prior_variance: float | None = None):  #
     return dds
 
 
-def variance_stabilise(
-    counts: pd.DataFrame,
-    size_factors: pd.Series,
-    processes: int = 1,
-    subset: int | None = VST_GENES,
-) -> pd.DataFrame:
-    """DESeq2's blind variance-stabilising transformation (log2-like scale): fit the
-    parametric dispersion trend with an intercept-only design, then apply the closed-form
-    transformation to every gene.
-
-    With ``subset`` (the default, what ``vst.tsv`` holds) this is ``vst(blind = TRUE,
-    nsub = subset)``: the trend is fitted on ``subset`` genes spread evenly over the sorted
-    mean normalised counts above 5 (on all of them where fewer are above 5, i.e.
-    ``nsub`` = their number, where R's ``vst`` would stop). With ``subset=None`` it is
-    ``varianceStabilizingTransformation(blind = TRUE)``: the trend fitted on every gene.
-    Where the parametric fit fails, the mean dispersion and its transformation are used
-    (DESeq2 substitutes a local regression there; this does not)."""
-    import numpy as np
-    import pandas as pd
-
-    from icarus_omics.expression.dataset import DeseqData
-    from icarus_omics.expression.inference import VectorisedInference
-
-    if subset is None:
-        pick = np.arange(len(counts))
-    else:
-        means = counts.div(size_factors.to_numpy(), axis=1).mean(axis=1).to_numpy()
-        eligible = np.flatnonzero(means > 5)
-        if len(eligible) < 10:
-            raise IcarusError("too few expressed genes (mean normalised count > 5) to fit the VST")
-        order = eligible[np.argsort(means[eligible], kind="stable")]
-        # R: o[round(seq(from = 1, to = length(o), length = nsub))], 1-based
-        positions = np.round(np.linspace(1, len(order), min(subset, len(order))))
-        pick = order[positions.astype(int) - 1]
-    sheet = pd.DataFrame(index=counts.columns)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        dds = DeseqData(counts=counts.iloc[pick].T, metadata=sheet, design="~ 1", quiet=True,
-                        inference=VectorisedInference(processes=processes))  # fmt: skip
-        dds.obs["size_factors"] = size_factors.to_numpy()
-        dds.layers["normed_counts"] = dds.X / size_factors.to_numpy()[:, None]
-        dds.var["_normed_means"] = dds.layers["normed_counts"].mean(axis=0)
-        dds.fit_genewise_dispersions()
-        dds.fit_dispersion_trend()
-    if dds.uns.get("disp_function_type") == "mean":  # the parametric trend did not converge
-        return _vst(counts, size_factors, mean_dispersion=float(dds.uns["mean_disp"]))
-    a0, a1 = (float(x) for x in dds.uns["trend_coeffs"])
-    return _vst(counts, size_factors, trend=(a0, a1))
-
-
-def variance_stabilise_fitted(
-    counts: pd.DataFrame, size_factors: pd.Series, trend: tuple[float, float]
-) -> pd.DataFrame:
-    """DESeq2's ``varianceStabilizingTransformation(dds, blind = FALSE)`` after ``DESeq``:
-    the transformation of the DE fit's own parametric trend (``DeResult.trend``, fitted
-    with the full design), so that the design's effects do not inflate the dispersions."""
-    import numpy as np
-
-    if not np.isfinite(trend).all():
-        raise IcarusError(
-            "the DE fit has no parametric dispersion trend (it did not converge); "
-            "use the blind transformation"
-        )
-    return _vst(counts, size_factors, trend=trend)
-
-
-def _vst(
-    counts: pd.DataFrame,
-    size_factors: pd.Series,
-    trend: tuple[float, float] | None = None,
-    mean_dispersion: float | None = None,
-) -> pd.DataFrame:
-    """DESeq2's ``getVarianceStabilizedData``: the closed form for the parametric trend
-    a0 + a1 / mean, or for one mean dispersion (fitType "mean")."""
-    import numpy as np
-    import pandas as pd
-
-    q = counts.div(size_factors.to_numpy(), axis=1).to_numpy(dtype=float)
-    if trend is None:
-        assert mean_dispersion is not None
-        alpha = mean_dispersion
-        vst = (2 * np.arcsinh(np.sqrt(alpha * q)) - np.log(alpha) - np.log(4)) / np.log(2)
-    else:
-        a0, a1 = trend
-        vst = np.log2((1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0))
-    return pd.DataFrame(vst, counts.index, counts.columns)
-
-
 def agreement(ours: pd.DataFrame, theirs: pd.DataFrame, alpha: float = 0.05) -> dict[str, float]:
-    """How two DE tables (indexed by gene, DESeq2 columns) agree: Pearson r of
-    log2FoldChange and of -log10 padj (genes where both have a value), the largest LFC
-    difference, Jaccard of the padj < ``alpha`` sets, the share of genes with the same padj
-    NA pattern, and both call counts. Used to compare a run with R DESeq2's."""
+    """How two DE tables agree; used to compare a run with R DESeq2's.
+
+    Parameters
+    ----------
+    ours, theirs
+        DE tables indexed by gene with DESeq2's columns (``log2FoldChange``, ``padj``);
+        ``theirs`` is aligned to the genes of ``ours``.
+    alpha
+        The padj threshold of a call.
+
+    Returns
+    -------
+    dict
+        ``genes``; Pearson ``r_lfc`` of log2FoldChange and ``r_log_padj`` of -log10 padj
+        (genes where both have a value); ``max_lfc_diff`` (log2 units); ``jaccard`` of the
+        padj < ``alpha`` sets; ``same_na``, the share of genes with the same padj NA
+        pattern; ``called_ours`` and ``called_r``, both call counts.
+    """
     import numpy as np
 
     theirs = theirs.reindex(ours.index)

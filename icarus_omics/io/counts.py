@@ -142,3 +142,39 @@ def versioned_lookup(mapping: Mapping[str, str]) -> Callable[[str], str | None]:
     same way (``ENST00000456328.2`` finds ``ENST00000456328`` or ``ENST00000456328.1``)."""
     bare = {key.split(".")[0]: value for key, value in mapping.items()}
     return lambda key: mapping.get(key) or bare.get(key.split(".")[0])
+
+
+def read_rna_counts(
+    path: Path, samples: list[str], tx2gene: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The counts of ``rna-de``: a count matrix, or a folder of Salmon ``quant.sf`` files.
+
+    Parameters
+    ----------
+    path
+        A genes x samples TSV/CSV (:func:`read_count_matrix`), or a folder holding one
+        ``quant.sf`` per sample (:func:`find_salmon_files`).
+    samples
+        The sample sheet's sample names (which Salmon files to read).
+    tx2gene
+        Transcript-to-gene table, required for a Salmon folder.
+
+    Returns
+    -------
+    tuple
+        Counts (genes x samples, float) and, for Salmon input, gene TPM (genes x samples,
+        transcripts per million), else None.
+    """
+    if not path.is_dir():
+        return read_count_matrix(path), None
+    if tx2gene is None:
+        raise IcarusError(f"{path}: a Salmon folder needs --tx2gene (transcript -> gene)")
+    files = find_salmon_files(path, samples)
+    genes = read_salmon(files, read_two_columns(tx2gene, "transcript-to-gene table"))
+    return genes.counts, genes.tpm
+
+
+def read_symbol_lookup(path: Path) -> Callable[[str], str | None]:
+    """A gene id -> symbol map (two columns, :func:`read_two_columns`) as a lookup that
+    also matches ids without their version suffix (:func:`versioned_lookup`)."""
+    return versioned_lookup(read_two_columns(path, "gene map"))

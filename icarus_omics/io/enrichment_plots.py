@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 
 from icarus_omics.enrichment.gsea import running_sum
+from icarus_omics.io.figures import FigureFormat, save_figure
 
 CURVE = "#2e7d32"
 HIT = "#212121"
@@ -40,12 +41,15 @@ def enrichment_plots(
     path: Path,
     top: int = 5,
     gsea_param: float = 1.0,
+    title: str = "",
+    figure_format: FigureFormat = "png",
 ) -> None:
     """Running enrichment score and hit positions of the ``top`` terms by padj, one panel
-    each, with ES, NES and padj annotated.
+    each titled with its set name, with ES, NES and padj annotated.
 
     ``table`` is a GSEA results table, ``ranking`` the ranked list it used (gene -> score,
-    decreasing) and ``gene_sets`` the tested sets' genes.
+    decreasing) and ``gene_sets`` the tested sets' genes; ``title`` (the gene-set
+    collection and the ranking) heads the figure.
     """
     chosen = _top(table, top)
     panels = max(len(chosen), 1)
@@ -68,9 +72,12 @@ def enrichment_plots(
         axes[3 * k].set_title(f"ES {es:.3f}  NES {nes:.3f}  padj {padj:.3g}", fontsize=7,
                               loc="right")  # fmt: skip
     axes[3 * panels - 2].set_xlabel("rank in ordered gene list", fontsize=7)
-    figure.subplots_adjust(left=0.1, right=0.97, top=0.96, bottom=0.02 if panels > 1 else 0.05)
-    figure.savefig(path, dpi=120, format="png")
-    plt.close(figure)
+    if title:
+        figure.suptitle(title, fontsize=9, y=0.995)
+    top_margin = 0.6 / (2.8 * panels) if title else 0.04  # inches for the title, as a share
+    figure.subplots_adjust(left=0.1, right=0.97, top=min(0.96, 1 - top_margin),
+                           bottom=0.02 if panels > 1 else 0.05)  # fmt: skip
+    save_figure(figure, path, figure_format)
 
 
 def _panel(ax: plt.Axes, ticks: plt.Axes, curve: pd.DataFrame, es: float) -> None:
@@ -91,9 +98,16 @@ def _panel(ax: plt.Axes, ticks: plt.Axes, curve: pd.DataFrame, es: float) -> Non
     ticks.tick_params(labelsize=6)
 
 
-def dot_plot(table: pd.DataFrame, path: Path, top: int = 20) -> None:
-    """clusterProfiler-style dot plot of the ``top`` terms by padj: x = NES, one row per term,
-    point area = gene ratio (leading edge / set size), colour = padj."""
+def dot_plot(
+    table: pd.DataFrame,
+    path: Path,
+    top: int = 20,
+    title: str = "",
+    figure_format: FigureFormat = "png",
+) -> None:
+    """clusterProfiler-style dot plot of the ``top`` terms by padj: x = NES, one row per term
+    (its set name), point area = gene ratio (leading edge / set size), colour = padj;
+    ``title`` (the gene-set collection and the ranking) heads the figure."""
     chosen = _top(table, top).sort_values(["nes", "term"], kind="mergesort")
     height = max(2.5, 0.28 * len(chosen) + 1.4)
     figure, ax = plt.subplots(figsize=(7.5, height))
@@ -122,6 +136,7 @@ def dot_plot(table: pd.DataFrame, path: Path, top: int = 20) -> None:
         ]
         ax.legend(handles=handles, title="gene ratio", fontsize=6, title_fontsize=7,
                   loc="lower right", frameon=False)  # fmt: skip
+    if title:
+        ax.set_title(title, fontsize=9)
     figure.tight_layout()
-    figure.savefig(path, dpi=120, format="png")
-    plt.close(figure)
+    save_figure(figure, path, figure_format)

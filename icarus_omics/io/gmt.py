@@ -1,4 +1,4 @@
-"""Gene set files in the GMT format (MSigDB, Enrichr, WikiPathways).
+"""Gene set files in the GMT format (MSigDB, Enrichr, WikiPathways), read and written.
 
 One gene set per line: ``NAME<TAB>DESCRIPTION<TAB>GENE<TAB>GENE...``. The description (an
 URL in MSigDB files) is ignored. Files ending ``.gz`` or starting with the gzip magic bytes
@@ -8,6 +8,7 @@ are unpacked on the fly.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from icarus_omics.errors import IcarusError
@@ -78,3 +79,15 @@ def read_gmt(path: Path) -> dict[str, tuple[str, ...]]:
     if not gene_sets:
         raise IcarusError(f"{path}: has no gene sets; expected {LAYOUT}")
     return gene_sets
+
+
+def gmt_text(gene_sets: Mapping[str, Sequence[str]], description: str) -> str:
+    """Gene sets as GMT text: one ``NAME<TAB>DESCRIPTION<TAB>GENE...`` line per set, in
+    the mapping's order, each line ending in a newline."""
+    lines = ["\t".join((name, description, *genes)) for name, genes in gene_sets.items()]
+    return "".join(line + "\n" for line in lines)
+
+
+def write_gmt(gene_sets: Mapping[str, Sequence[str]], path: Path, description: str) -> None:
+    """Write gene sets to ``path`` as a GMT file (:func:`gmt_text`), UTF-8."""
+    Path(path).write_text(gmt_text(gene_sets, description), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Ranked gene lists and identifier maps read for GSEA, and the run summary it writes.
+"""Ranked gene lists and identifier maps read for GSEA.
 
 A ranking comes either from a differential-expression table (``de_results.tsv``: a gene
 column and several score columns, one picked by name) or from a two-column ranked list
@@ -7,12 +7,9 @@ column and several score columns, one picked by name) or from a two-column ranke
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from icarus_omics import __version__
 from icarus_omics.errors import IcarusError
 
 if TYPE_CHECKING:
@@ -158,21 +155,3 @@ def read_gene_map(path: Path) -> pd.Series:
     if pairs.empty:
         raise IcarusError(f"{path}: has no id<TAB>symbol pairs")
     return pd.Series(pairs.iloc[:, 1].to_numpy(), index=pairs.iloc[:, 0].to_numpy(), name="to")
-
-
-def write_gsea_summary(summary: Mapping[str, object], path: Path) -> None:
-    """Write a GSEA run summary as indented JSON, with the icarus-omics version first."""
-    document = {"icarus_omics_version": __version__, **summary}
-    text = json.dumps(document, indent=2, default=_plain, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def _plain(value: object) -> object:
-    """numpy scalars and tuples of dataclasses become JSON values."""
-    item = getattr(value, "item", None)
-    if callable(item):
-        return item()
-    fields = getattr(value, "__dataclass_fields__", None)
-    if fields is not None:
-        return {name: getattr(value, name) for name in fields}
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
