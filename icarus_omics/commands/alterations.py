@@ -71,20 +71,36 @@ def alterations(
         raise IcarusError(
             f"{len(missing)} sample(s) of {samples} have no "
             f"{' or '.join(KIND_OPTIONS[k] for k in gaps)} table: {', '.join(missing[:5])}; "
-            "give their tables, or --allow-missing to report them as not profiled")
+            "give their tables, or --allow-missing to report them as not profiled"
+        )
     matrix = lib.alteration_matrix(events, panel, order, not_profiled=missing)
     frequency = lib.frequencies(matrix, groups)
     altered = int(((matrix != "") & (matrix != lib.NOT_PROFILED)).any(axis=0).sum())
     with staged_outputs(outdir) as stage:
         write_tsv(matrix, stage.path("alteration_matrix.tsv"), index=True)
         write_tsv(frequency, stage.path("alteration_frequency.tsv"))
-        oncoplot(matrix, groups, stage.path(f"oncoplot.{figure_format.value}"),
-                 f"Oncogenic alterations by {group}", figure_format.value)
-        document = {"samples": len(order), "not_profiled": missing, "genes": len(panel),
-                    "altered_samples": altered, "group": group, "groups": [groups.a, groups.b],
-                    "all_events": all_events}
-        write_summary(document, stage.path("alterations_summary.json"), outdir,
-                      resources={"panel": genes} if genes else None)
+        oncoplot(
+            matrix,
+            groups,
+            stage.path(f"oncoplot.{figure_format.value}"),
+            f"Oncogenic alterations by {group}",
+            figure_format.value,
+        )
+        document = {
+            "samples": len(order),
+            "not_profiled": missing,
+            "genes": len(panel),
+            "altered_samples": altered,
+            "group": group,
+            "groups": [groups.a, groups.b],
+            "all_events": all_events,
+        }
+        write_summary(
+            document,
+            stage.path("alterations_summary.json"),
+            outdir,
+            resources={"panel": genes} if genes else None,
+        )
     note = f" ({len(missing)} not profiled: {', '.join(missing[:5])})" if missing else ""
     say(f"alterations: {altered} of {len(order) - len(missing)} samples altered in "
         f"{len(panel)} genes{note}", quiet)  # fmt: skip

@@ -48,7 +48,7 @@ DEFAULT_THREADS = 2
 Threads = Annotated[
     int,
     typer.Option(
-        "--threads", "-t", min=1, max=256,
+        "--threads", "-t", min=1, max=256, metavar="N",
         help=f"Worker processes (default {DEFAULT_THREADS}); outputs do not depend on it.",
     ),
 ]  # fmt: skip

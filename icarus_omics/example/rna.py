@@ -140,14 +140,6 @@ def build_example_rna(samples: pd.DataFrame, seed: int = 11, n_genes: int = 3000
     return ExampleRna(counts, sheet, gene_sets, truth[list(TRUTH_COLUMNS)])
 
 
-def write_gmt_text(gene_sets: dict[str, tuple[str, ...]]) -> str:
-    """Deprecated: the GMT writer is :func:`icarus_omics.io.gmt.gmt_text` (with
-    :data:`GMT_DESCRIPTION`). Kept only until ``io/cohort.py`` imports that; remove then."""
-    from icarus_omics.io.gmt import gmt_text
-
-    return gmt_text(gene_sets, GMT_DESCRIPTION)
-
-
 def _check_input(samples: pd.DataFrame, n_genes: int) -> None:
     missing = [column for column in ("patient", "response") if column not in samples.columns]
     if missing:

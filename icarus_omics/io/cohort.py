@@ -8,8 +8,9 @@ import pysam
 
 from icarus_omics.example.cohort import ExampleCohort
 from icarus_omics.example.copy_number import example_fits, example_segments
-from icarus_omics.example.rna import ExampleRna, write_gmt_text
+from icarus_omics.example.rna import GMT_DESCRIPTION, ExampleRna
 from icarus_omics.io.files import safe_name, staged_outputs
+from icarus_omics.io.gmt import write_gmt
 from icarus_omics.io.mutect2_vcf import cohort_vcf_texts
 from icarus_omics.io.tables import write_tsv
 
@@ -67,5 +68,5 @@ def write_example_rna(rna: ExampleRna, directory: Path) -> dict[str, Path]:
         write_tsv(rna.counts.reset_index(), stage.path(names["counts"]))
         write_tsv(rna.sheet, stage.path(names["samples"]))
         write_tsv(rna.truth.reset_index(), stage.path(names["truth"]))
-        stage.path(names["gene_sets"]).write_text(write_gmt_text(rna.gene_sets))
+        write_gmt(rna.gene_sets, stage.path(names["gene_sets"]), GMT_DESCRIPTION)
     return {key: directory / name for key, name in names.items()}
