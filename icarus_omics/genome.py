@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from icarus_omics.errors import IcarusError
 
@@ -192,3 +193,17 @@ def choose_build(
     )
     given = "--ncbi-build" if requested is not None else "the --ncbi-build default"
     return BuildChoice(build, False, f"not inferred (the header {why}): {build} from {given}")
+
+
+def missing_contigs_message(missing: list[str], path: Path, lengths: dict[str, int]) -> str:
+    """One line naming the contigs of the calls that the FASTA at ``path`` (contig name ->
+    length) lacks, and the fix."""
+    shown = ", ".join(repr(name) for name in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    names = list(lengths)
+    has = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+    return (
+        f"{path} lacks contig(s) {shown}{more} of the calls (it has {has}); give the "
+        "FASTA the calls were made on, with all their contigs (a chr prefix is matched "
+        "either way)"
+    )

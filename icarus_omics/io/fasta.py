@@ -16,8 +16,7 @@ from pathlib import Path
 import pysam
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.genome import contig_key
-from icarus_omics.signatures.contexts import missing_contigs_message
+from icarus_omics.genome import contig_key, missing_contigs_message
 
 _GZIP_MAGIC = b"\x1f\x8b"
 

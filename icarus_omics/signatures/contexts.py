@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.genome import ReferenceAgreement
+from icarus_omics.genome import ReferenceAgreement, missing_contigs_message
 
 BASES = "ACGT"
 BASE_CODES = np.full(256, -1, dtype=np.int8)  # byte -> 0..3 for A, C, G, T; -1 otherwise
@@ -120,20 +120,6 @@ def _check_contigs(contigs: list[str], reference: Sequences) -> None:
 
 def _refuse_missing(missing: list[str], reference: Sequences) -> NoReturn:
     raise IcarusError(missing_contigs_message(missing, reference.path, reference.lengths))
-
-
-def missing_contigs_message(missing: list[str], path: Path, lengths: dict[str, int]) -> str:
-    """One line naming the contigs of the calls that the FASTA at ``path`` (contig name ->
-    length) lacks, and the fix."""
-    shown = ", ".join(repr(name) for name in missing[:8])
-    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-    names = list(lengths)
-    has = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
-    return (
-        f"{path} lacks contig(s) {shown}{more} of the calls (it has {has}); give the "
-        "FASTA the calls were made on, with all their contigs (a chr prefix is matched "
-        "either way)"
-    )
 
 
 def check_reference(
