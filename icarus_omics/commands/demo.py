@@ -7,8 +7,8 @@ from pathlib import Path
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
+from icarus_omics.io.wes_run import WesOptions, run_wes
 from icarus_omics.somatic.rules import Thresholds
-from icarus_omics.somatic.run import WesOptions, run_wes
 
 SUMMARY_COLUMNS = ("sample", "response", "records", "calls", "passed", "nonsynonymous")
 

@@ -15,8 +15,8 @@ from icarus_omics.commands.oncokb import (
 )
 from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
 from icarus_omics.io.tables import read_gene_list
+from icarus_omics.io.wes_run import WesOptions
 from icarus_omics.resources import store_dir
-from icarus_omics.somatic.run import WesOptions
 
 
 def wes_annotate(

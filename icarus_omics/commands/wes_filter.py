@@ -6,7 +6,7 @@ from pathlib import Path
 
 from icarus_omics.commands import wes_options as opt
 from icarus_omics.commands.params import DEFAULT_THREADS, OutDir, Prefix, Quiet, Threads, say
-from icarus_omics.somatic.run import WesOptions
+from icarus_omics.io.wes_run import WesOptions
 
 
 def wes_filter(

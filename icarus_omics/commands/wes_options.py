@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from icarus_omics.commands.params import progress, stderr
+from icarus_omics.io.wes_run import WesOptions, WesSummary, run_wes
 from icarus_omics.somatic import rules as somatic
-from icarus_omics.somatic.run import WesOptions, WesSummary, run_wes
 
 _DEFAULTS = somatic.Thresholds()
 

@@ -28,6 +28,7 @@ from icarus_omics.io.files import Staging, staged_outputs
 from icarus_omics.io.knowledge import load_knowledge
 from icarus_omics.io.summary import write_summary
 from icarus_omics.io.vcf_batch import RecordBatch, iter_batches
+from icarus_omics.io.wes_inputs import Setup, WesOptions, WesSummary, mark_unfiltered, prepare
 from icarus_omics.oncogenic.civic import Civic
 from icarus_omics.oncogenic.events import mutation_events
 from icarus_omics.oncogenic.oncokb import Verdicts
@@ -35,7 +36,6 @@ from icarus_omics.parallel import parallel_map
 from icarus_omics.somatic.attrition import ATTRITION_COLUMNS, Tally
 from icarus_omics.somatic.batch import Groups, judge_batch, region_mask
 from icarus_omics.somatic.consequence import Effect
-from icarus_omics.somatic.inputs import Setup, WesOptions, WesSummary, mark_unfiltered, prepare
 from icarus_omics.somatic.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
 from icarus_omics.somatic.rules import MUTATION_COLUMNS, AlleleCall, Site, call_alleles
 
