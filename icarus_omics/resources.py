@@ -35,7 +35,9 @@ from icarus_omics.io.resource_formats import (
     Validator,
     require_columns,
     require_gene_sets,
+    validate_json_keys,
     validate_pam50,
+    validate_pam50_subgroups,
 )
 
 DOWNLOAD_TIMEOUT = 60.0  # seconds without data before a download is abandoned
@@ -122,6 +124,27 @@ RESOURCES: dict[str, ResourceSpec] = {
             "as published (Parker et al. 2009); check your source's terms", "tsv",
             "pam50_centroids.tsv",
             validate_pam50,
+        ),
+        ResourceSpec(
+            "pam50-annotation", "PAM50 gene annotation: symbol, Ensembl id, HGNC id, proliferative",
+            "MIT (hoadley-lab pam50)", "tsv", "pam50_annot.tsv",
+            require_columns("a PAM50 annotation (pam50_annot.tsv)", ("gene_name",), ("gene_id",),
+                            ("proliferative",)),
+        ),
+        ResourceSpec(
+            "pam50-subgroups", "PAM50 ER/HER2 subgroup gene quantiles (SIGMA.txt, UNC323)",
+            "CC BY 4.0 (PAM50_ER_HER2_normalization)", "tsv", "SIGMA.txt",
+            validate_pam50_subgroups,
+        ),
+        ResourceSpec(
+            "pam50-ror", "PAM50 risk-of-recurrence coefficients (ror_coeffs.json)",
+            "MIT (hoadley-lab pam50)", "json", "ror_coeffs.json",
+            validate_json_keys("PAM50 ROR coefficients", ("subtype", "prolif")),
+        ),
+        ResourceSpec(
+            "pam50-ror-thresholds", "PAM50 risk-of-recurrence group cut-offs (ror_thresholds.json)",
+            "MIT (hoadley-lab pam50)", "json", "ror_thresholds.json",
+            validate_json_keys("PAM50 ROR thresholds", ("subtype", "prolif")),
         ),
     )
 }  # fmt: skip

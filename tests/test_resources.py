@@ -48,6 +48,13 @@ def pam50_table(rows: int = 50, header: str = "gene\tLumA\tLumB\tHer2\tBasal\tNo
     return header + "\n" + body
 
 
+PAM50_ANNOTATION = (
+    "gene_name\tgene_id\thgnc_id\tproliferative\nANLN\tENSG00000011426\tHGNC:14082\t0\n"
+)
+SIGMA = "\tERneg_HER2neg\tERpos_HER2neg\n" + "".join(f"G{i}\t0.2\t0.6\n" for i in range(50))
+ROR_COEFFICIENTS = '{"subtype": {"basal": 0.04}, "prolif": {"basal": -0.001}}'
+ROR_THRESHOLDS = '{"subtype": {"low": -0.15, "high": 0.1}, "prolif": {"low": -0.25, "high": 0.1}}'
+
 GOOD = {
     "oncokb-variants": ONCOKB_VARIANTS,
     "oncokb-genes": ONCOKB_GENES,
@@ -56,6 +63,10 @@ GOOD = {
     "hallmark": HALLMARK,
     "kegg": KEGG,
     "pam50": pam50_table(),
+    "pam50-annotation": PAM50_ANNOTATION,
+    "pam50-subgroups": SIGMA,
+    "pam50-ror": ROR_COEFFICIENTS,
+    "pam50-ror-thresholds": ROR_THRESHOLDS,
 }
 BAD = {
     "oncokb-variants": (
@@ -77,6 +88,13 @@ BAD = {
     "hallmark": (KEGG, "gene set 'KEGG_APOPTOSIS' does not start with HALLMARK_"),
     "kegg": ("KEGG_EMPTY\thttp://x\n", "gene set 'KEGG_EMPTY' has no genes"),
     "pam50": (pam50_table(header="gene\tLumA\tLumB\tHer2\tBasal"), "missing column Normal"),
+    "pam50-annotation": (
+        PAM50_ANNOTATION.replace("gene_id", "ensembl"),
+        "missing column 'gene_id'",
+    ),
+    "pam50-subgroups": (SIGMA.replace("\t0.6\n", "\t1.6\n", 1), "quantile 1.6 is outside 0..1"),
+    "pam50-ror": ('{"subtype": {}}', "not PAM50 ROR coefficients: missing prolif"),
+    "pam50-ror-thresholds": ("[1, 2]", "not PAM50 ROR thresholds: missing subtype, prolif"),
 }
 
 
@@ -343,7 +361,7 @@ def test_cli_install_path_list_remove(tmp_path: Path, store: Path) -> None:
     assert rows["oncokb-genes"][1:4] == ["yes", "2024-06", str(source)]
     assert len(rows["oncokb-genes"][4]) == 12 and installed.name.count(rows["oncokb-genes"][4])
     assert rows["hallmark"][1:6] == ["no", "", "", "", ""]
-    assert err == f"resources: 1 of 7 installed in {store}\n"
+    assert err == f"resources: 1 of 11 installed in {store}\n"
 
     code, out, _ = run("list", "--json")
     entries = {entry["name"]: entry for entry in json.loads(out)}
@@ -387,7 +405,8 @@ def test_cli_unknown_name_lists_the_known_ones() -> None:
     assert code == 1
     assert err == (
         "error: unknown resource 'oncokb'; known: oncokb-variants, oncokb-genes, "
-        "civic-variants, civic-evidence, hallmark, kegg, pam50\n"
+        "civic-variants, civic-evidence, hallmark, kegg, pam50, pam50-annotation, pam50-subgroups, pam50-ror, "
+        "pam50-ror-thresholds\n"
     )
 
 

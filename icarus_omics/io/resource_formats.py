@@ -129,3 +129,46 @@ def validate_pam50(path: Path, label: str) -> None:
                 raise IcarusError(
                     f"{label} line {number}: {header[index]} value {value!r} is not a number"
                 ) from None
+
+
+PAM50_SUBGROUPS = ("ERneg_HER2neg", "ERpos_HER2neg", "HER2pos_ERneg", "HER2pos_ERpos", "TNBC")
+
+
+def validate_pam50_subgroups(path: Path, label: str) -> None:
+    """Check the ER/HER2 subgroup quantile table (``SIGMA.txt``): a gene column, then one
+    column per clinical subgroup, values between 0 and 1 (quantiles), about 50 genes."""
+    lines = [line for line in _text_lines(path, label) if line.strip()]
+    header = lines[0].split("\t") if lines else []
+    subgroups = [column for column in header[1:] if column in PAM50_SUBGROUPS]
+    if not subgroups:
+        raise IcarusError(
+            f"{label}: not a PAM50 subgroup quantile table (SIGMA.txt): no column of "
+            f"{', '.join(PAM50_SUBGROUPS)}"
+        )
+    if not PAM50_ROWS[0] <= len(lines) - 1 <= PAM50_ROWS[1]:
+        raise IcarusError(f"{label}: has {len(lines) - 1} genes; SIGMA.txt has about 50")
+    for number, line in enumerate(lines[1:], start=2):
+        for value in line.split("\t")[1:]:
+            try:
+                quantile = float(value)
+            except ValueError:
+                raise IcarusError(f"{label} line {number}: {value!r} is not a number") from None
+            if not 0 <= quantile <= 1:
+                raise IcarusError(f"{label} line {number}: quantile {value} is outside 0..1")
+
+
+def validate_json_keys(what: str, keys: tuple[str, ...]) -> Validator:
+    """A validator of a JSON object that must hold every key of ``keys`` (each an object)."""
+
+    def validate(path: Path, label: str) -> None:
+        import json
+
+        try:
+            document = json.loads("\n".join(_text_lines(path, label)))
+        except ValueError as error:
+            raise IcarusError(f"{label}: not JSON ({error})") from None
+        missing = [k for k in keys if not isinstance(document, dict) or k not in document]
+        if missing:
+            raise IcarusError(f"{label}: not {what}: missing {', '.join(missing)}")
+
+    return validate
