@@ -110,7 +110,7 @@ def _set(counts: pd.DataFrame, gene: str, value: object) -> pd.DataFrame:
         ),
         (
             lambda c, s: (_set(c.astype(object), "IFIT3", "many"), s),
-            "count for gene IFIT3 in sample P01_BL is not a number ('many')",
+            "value for gene IFIT3 in sample P01_BL is not a number ('many')",
         ),
         (lambda c, s: (pd.concat([c, c.iloc[[0]]]), s), "duplicate gene id(s): "),
         (lambda c, s: (_set(c, "IFIT3", -2), s), "negative count -2 for gene IFIT3"),

@@ -29,27 +29,32 @@ def _separator(path: Path) -> str:
     return "," if path.suffix.lower() == ".csv" or path.name.lower().endswith(".csv.gz") else "\t"
 
 
-def read_count_matrix(path: Path) -> pd.DataFrame:
+def read_count_matrix(
+    path: Path, what: str = "count table", unique_genes: bool = True
+) -> pd.DataFrame:
     """A genes x samples table: first column gene ids, one column per sample.
 
     Values are parsed as numbers; checking them (integers, non-negative) is the caller's
-    business, so that the same rules apply to Salmon input. Raises for duplicate gene ids
-    or sample names, an empty table and any cell that is not a number.
+    business, so that the same rules apply to Salmon input. Raises for duplicate sample
+    names, duplicate gene ids (unless ``unique_genes`` is False: expression tables whose
+    duplicates the caller collapses), an empty table and any cell that is not a number;
+    ``what`` names the table in messages (``count table``, ``expression table``).
     """
     import pandas as pd
 
     try:
         table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None, dtype=str)
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
-        raise IcarusError(f"{path}: not a readable count table ({error})") from None
+        raise IcarusError(f"{path}: not a readable {what} ({error})") from None
     except READ_ERRORS as error:
-        raise unreadable(path, "count table", error) from None
+        raise unreadable(path, what, error) from None
     if table.shape[0] == 0 or table.shape[1] == 0:
-        raise IcarusError(f"{path}: the count table has no genes or no sample columns")
+        raise IcarusError(f"{path}: the {what} has no genes or no sample columns")
     table.index = table.index.astype(str)
     table.index.name = "gene"
     table.columns = table.columns.astype(str)
-    _check_unique(table.index, path, "gene id")
+    if unique_genes:
+        _check_unique(table.index, path, "gene id")
     _check_unique(table.columns, path, "sample column")
     numbers = table.apply(pd.to_numeric, errors="coerce")
     bad = numbers.isna() & table.notna()
@@ -57,12 +62,12 @@ def read_count_matrix(path: Path) -> pd.DataFrame:
         column = bad.any().idxmax()
         gene = bad[column].idxmax()
         raise IcarusError(
-            f"{path}: count for gene {gene} in sample {column} is not a number "
+            f"{path}: value for gene {gene} in sample {column} is not a number "
             f"({table.at[gene, column]!r})"
         )
     if numbers.isna().any().any():
         column = numbers.isna().any().idxmax()
-        raise IcarusError(f"{path}: missing count(s) in sample column {column}")
+        raise IcarusError(f"{path}: missing value(s) in sample column {column}")
     return numbers.astype(float)
 
 
