@@ -24,6 +24,7 @@ from icarus_omics.commands import (
     demo,
     gsea,
     oncokb,
+    pam50,
     resources,
     rna_de,
     signatures,
@@ -59,6 +60,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "signatures": signatures.signatures,
     "rna-de": rna_de.rna_de,
     "gsea": gsea.gsea,
+    "pam50": pam50.pam50,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
 from icarus_omics.io.wes_run import WesOptions, run_wes
 from icarus_omics.somatic.rules import Thresholds
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_COLUMNS = ("sample", "response", "records", "calls", "passed", "nonsynonymous")
 
@@ -22,8 +26,9 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     cna/ (gene copy-number categories), alterations/ (matrix, frequencies, oncoplot),
     signatures/ (catalogues, COSMIC exposures, association with response), rna/ (paired DE
     overall, in responders, in non-responders, the response x treatment interaction, and
-    on-treatment samples by drug target) and gsea/ (each paired result on the example gene
-    sets, and on Hallmark when it is installed).
+    on-treatment samples by drug target), gsea/ (each paired result on the example gene
+    sets, and on Hallmark when it is installed) and pam50/ (baseline subtypes, when the PAM50
+    reference data are installed; otherwise the install commands are printed).
     """
     import pandas as pd
 
@@ -91,9 +96,37 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     from icarus_omics.commands.demo_rna import run_rna_demo
 
     comparisons = run_rna_demo(samples, example, outdir)
+    subtyped = _run_pam50(samples, example, outdir, quiet)
     passed = sum(r[4] for r in rows)
     say(
         f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(comparisons)} RNA-seq "
-        f"comparisons with GSEA; outputs in {outdir}",
+        f"comparisons with GSEA{subtyped}; outputs in {outdir}",
         quiet,
     )
+
+
+PAM50_RESOURCES = ("pam50", "pam50-annotation", "pam50-subgroups")
+
+
+def _run_pam50(samples: pd.DataFrame, example: Path, outdir: Path, quiet: bool) -> str:
+    """PAM50 on the baseline TPM when its reference data are installed, else say how."""
+    from icarus_omics import resources
+    from icarus_omics.commands import pam50 as pam50_command
+    from icarus_omics.example.subtypes import build_example_expression
+    from icarus_omics.io.cohort import write_example_expression
+
+    written = write_example_expression(build_example_expression(samples), example)
+    missing = [name for name in PAM50_RESOURCES if resources.installed_manifest(name) is None]
+    if missing:
+        hints = "; ".join(f"icarus-omics resources install {name} --from FILE" for name in missing)
+        say(f"demo: pam50 skipped, its reference data are not installed: {hints}", quiet)
+        return ""
+    truth = read_tsv(written["truth"], ["sample", "patient"], "subtype truth")
+    response = samples.set_index("patient")["response"].astype(str)
+    sheet = truth.assign(response=truth["patient"].map(response))[["sample", "patient", "response"]]
+    with staged_outputs(example / "expression") as stage:
+        write_tsv(sheet, stage.path("samples.tsv"))
+    pam50_command.pam50(written["tpm"], outdir / "pam50",
+                        samples=example / "expression" / "samples.tsv", group="response",
+                        quiet=True)  # fmt: skip
+    return " and PAM50 subtypes"

@@ -9,4 +9,5 @@ truths the tests check (``demo`` runs every step on it).
   tumour and an NA minor copy number.
 - :mod:`.rna` - paired RNA-seq counts with interferon genes up in responders and an
   endocytosis set down in everyone; the example gene sets.
+- :mod:`.subtypes` - baseline tumour TPM with planted PAM50 subtypes (mostly LumA and LumB).
 """

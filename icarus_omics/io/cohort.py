@@ -9,6 +9,7 @@ import pysam
 from icarus_omics.example.cohort import ExampleCohort
 from icarus_omics.example.copy_number import example_fits, example_segments
 from icarus_omics.example.rna import GMT_DESCRIPTION, ExampleRna
+from icarus_omics.example.subtypes import ExampleExpression
 from icarus_omics.io.files import safe_name, staged_outputs
 from icarus_omics.io.gmt import write_gmt
 from icarus_omics.io.mutect2_vcf import cohort_vcf_texts
@@ -69,4 +70,15 @@ def write_example_rna(rna: ExampleRna, directory: Path) -> dict[str, Path]:
         write_tsv(rna.sheet, stage.path(names["samples"]))
         write_tsv(rna.truth.reset_index(), stage.path(names["truth"]))
         write_gmt(rna.gene_sets, stage.path(names["gene_sets"]), GMT_DESCRIPTION)
+    return {key: directory / name for key, name in names.items()}
+
+
+def write_example_expression(expression: ExampleExpression, directory: Path) -> dict[str, Path]:
+    """Write the baseline TPM ``expression/baseline_tpm.tsv`` (genes x samples, index column
+    ``gene``) and the planted subtypes ``expression/subtype_truth.tsv`` under ``directory``;
+    return their paths by name."""
+    names = {"tpm": "expression/baseline_tpm.tsv", "truth": "expression/subtype_truth.tsv"}
+    with staged_outputs(directory) as stage:
+        write_tsv(expression.tpm.rename_axis("gene").reset_index(), stage.path(names["tpm"]))
+        write_tsv(expression.truth, stage.path(names["truth"]))
     return {key: directory / name for key, name in names.items()}

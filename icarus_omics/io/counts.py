@@ -3,12 +3,12 @@ the way tximport does), transcript-to-gene tables and gene-id-to-symbol maps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.tables import READ_ERRORS, read_tsv, unreadable
+from icarus_omics.io.tables import READ_ERRORS, open_text, read_tsv, unreadable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,11 @@ def _separator(path: Path) -> str:
 
 
 def read_count_matrix(
-    path: Path, what: str = "count table", unique_genes: bool = True
+    path: Path,
+    what: str = "count table",
+    unique_genes: bool = True,
+    allow_missing: bool = False,
+    rows: Callable[[pd.Index], Sequence[bool]] | None = None,
 ) -> pd.DataFrame:
     """A genes x samples table: first column gene ids, one column per sample.
 
@@ -38,25 +42,48 @@ def read_count_matrix(
     business, so that the same rules apply to Salmon input. Raises for duplicate sample
     names, duplicate gene ids (unless ``unique_genes`` is False: expression tables whose
     duplicates the caller collapses), an empty table and any cell that is not a number;
-    ``what`` names the table in messages (``count table``, ``expression table``).
+    ``what`` names the table in messages (``count table``, ``expression table``); empty
+    cells are an error unless ``allow_missing`` (they become NaN). ``rows``, given the gene
+    ids, says which rows to read: the others are skipped unparsed (a 20,000-gene table read
+    for 50 genes in a tenth of the time).
     """
     import pandas as pd
 
+    skip = None
+    if rows is not None:
+        try:
+            ids = pd.read_csv(path, sep=_separator(path), usecols=[0], dtype=str).iloc[:, 0]
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as error:
+            raise IcarusError(f"{path}: not a readable {what} ({error})") from None
+        except READ_ERRORS as error:
+            raise unreadable(path, what, error) from None
+        wanted = {0} | {i + 1 for i, keep in enumerate(rows(pd.Index(ids))) if keep}
+        skip = lambda line: line not in wanted  # noqa: E731
     try:
-        table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None, dtype=str)
+        # Fast path: numbers parsed by the C reader (exactly, round_trip); a table with any
+        # text cell is read again as text so that the error can name the cell.
+        table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None,
+                            float_precision="round_trip", low_memory=False,
+                            skiprows=skip)  # fmt: skip
+        if not all(pd.api.types.is_numeric_dtype(t) for t in table.dtypes):
+            table = pd.read_csv(path, sep=_separator(path), index_col=0, comment=None,
+                                dtype=str, skiprows=skip)  # fmt: skip
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
         raise IcarusError(f"{path}: not a readable {what} ({error})") from None
     except READ_ERRORS as error:
         raise unreadable(path, what, error) from None
-    if table.shape[0] == 0 or table.shape[1] == 0:
+    if (table.shape[0] == 0 and rows is None) or table.shape[1] == 0:
         raise IcarusError(f"{path}: the {what} has no genes or no sample columns")
     table.index = table.index.astype(str)
     table.index.name = "gene"
-    table.columns = table.columns.astype(str)
+    table.columns = _header(path)[1 : len(table.columns) + 1]  # pandas renames repeats
     if unique_genes:
         _check_unique(table.index, path, "gene id")
     _check_unique(table.columns, path, "sample column")
-    numbers = table.apply(pd.to_numeric, errors="coerce")
+    if all(pd.api.types.is_numeric_dtype(t) for t in table.dtypes):
+        numbers = table.astype(float)
+    else:
+        numbers = table.apply(pd.to_numeric, errors="coerce")
     bad = numbers.isna() & table.notna()
     if bad.any().any():
         column = bad.any().idxmax()
@@ -65,10 +92,19 @@ def read_count_matrix(
             f"{path}: value for gene {gene} in sample {column} is not a number "
             f"({table.at[gene, column]!r})"
         )
-    if numbers.isna().any().any():
+    if not allow_missing and numbers.isna().any().any():
         column = numbers.isna().any().idxmax()
         raise IcarusError(f"{path}: missing value(s) in sample column {column}")
     return numbers.astype(float)
+
+
+def _header(path: Path) -> list[str]:
+    """The header line's fields as written (pandas would rename a repeated one ``S1.1``)."""
+    with open_text(path) as handle:
+        return [
+            field.strip().strip('"')
+            for field in handle.readline().rstrip("\r\n").split(_separator(path))
+        ]
 
 
 def _check_unique(values: pd.Index, path: Path, what: str) -> None:

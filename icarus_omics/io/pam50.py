@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +25,20 @@ from icarus_omics.io.tables import read_tsv
 if TYPE_CHECKING:
     import pandas as pd
 
+    from icarus_omics.subtypes.reference import Pam50Reference
+
 SUBTYPE_NAMES = {"basal": "Basal", "her2": "Her2", "luminala": "LumA", "luma": "LumA",
                  "luminalb": "LumB", "lumb": "LumB", "normal": "Normal"}  # fmt: skip
 
 
-def read_expression(path: Path) -> pd.DataFrame:
+def read_expression(
+    path: Path, rows: Callable[[pd.Index], Sequence[bool]] | None = None
+) -> pd.DataFrame:
     """Genes x samples expression (TSV/CSV, optionally gzipped; first column gene symbols or
-    Ensembl ids, duplicates allowed), as floats."""
-    return read_count_matrix(path, what="expression table", unique_genes=False)
+    Ensembl ids, duplicates allowed, empty cells NaN), as floats; ``rows`` (gene ids ->
+    keep?) reads only the rows needed, e.g. the PAM50 genes."""
+    return read_count_matrix(path, "expression table", unique_genes=False, allow_missing=True,
+                             rows=rows)  # fmt: skip
 
 
 def read_centroids(path: Path) -> pd.DataFrame:
@@ -78,3 +85,19 @@ def read_json(path: Path, what: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise IcarusError(f"{path}: not a {what}: expected a JSON object")
     return document
+
+
+def read_reference(files: dict[str, Path]) -> Pam50Reference:
+    """The reference from its files: ``centroids`` and ``annotation`` always, and when present
+    ``subgroups`` (SIGMA.txt), ``ror`` with ``ror_thresholds`` (the JSON files)."""
+    from icarus_omics.subtypes.reference import make_reference, ror_model_from_json
+
+    quantiles = read_subgroup_quantiles(files["subgroups"]) if "subgroups" in files else None
+    model = None
+    if "ror" in files:
+        coefficients = read_json(files["ror"], "ROR coefficient file")
+        model = ror_model_from_json(
+            coefficients, read_json(files["ror_thresholds"], "ROR cut-offs")
+        )
+    centroids, annotation = read_centroids(files["centroids"]), read_annotation(files["annotation"])
+    return make_reference(centroids, annotation, quantiles, model)
