@@ -36,15 +36,10 @@ import pandas as pd
 from measure import run_child, work_dir
 
 from icarus_omics.copynumber import categories as cna
+from icarus_omics.genome import BUILD_LENGTHS
 from icarus_omics.io.segments import read_segments
 
-GRCH37 = {
-    "1": 249250621, "2": 243199373, "3": 198022430, "4": 191154276, "5": 180915260,
-    "6": 171115067, "7": 159138663, "8": 146364022, "9": 141213431, "10": 135534747,
-    "11": 135006516, "12": 133851895, "13": 115169878, "14": 107349540, "15": 102531392,
-    "16": 90354753, "17": 81195210, "18": 78077248, "19": 59128983, "20": 63025520,
-    "21": 48129895, "22": 51304566, "X": 155270560, "Y": 59373566,
-}  # fmt: skip
+GRCH37 = BUILD_LENGTHS["GRCh37"]  # chromosomes 1-22, X, Y in order
 FACETS_NAME = {"X": "23", "Y": "24"}
 TCN = np.arange(11)
 TCN_P = np.array([0.01, 0.1, 0.5, 0.15, 0.08, 0.05, 0.04, 0.03, 0.02, 0.01, 0.01])

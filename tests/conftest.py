@@ -56,3 +56,27 @@ def missing_reference(message: str) -> None:
     if os.environ.get("ICARUS_REQUIRE_SHARED") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def rscript_with(*packages: str) -> str:
+    """The Rscript executable, once it loads every R package in ``packages``; else skip the
+    test with the reason, or fail it when ICARUS_REQUIRE_SHARED=1 (:func:`missing_reference`).
+    One check for every live comparison with R."""
+    import shutil
+    import subprocess
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        missing_reference(f"Rscript not found: install R and {', '.join(packages)} to compare")
+        raise AssertionError  # unreachable: missing_reference skips or fails
+    check = subprocess.run(
+        [rscript, "-e", "for (p in commandArgs(TRUE)) suppressPackageStartupMessages("
+         "library(p, character.only = TRUE))", *packages],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if check.returncode != 0:
+        lines = check.stderr.strip().splitlines() or ["no message"]
+        first = next((i for i, line in enumerate(lines) if "rror" in line), len(lines) - 1)
+        reason = " ".join(line.strip() for line in lines[first : first + 2])
+        missing_reference(f"R cannot load {', '.join(packages)}: {reason}")
+    return rscript

@@ -24,7 +24,6 @@ differences measured are 1e-7 here and 5e-6 on test_deseq2_reference's simulatio
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from icarus_omics.expression.design import Contrast
 from icarus_omics.expression.pipeline import DeResult, run_deseq
 from icarus_omics.expression.request import DeRequest, prepare
 from icarus_omics.expression.transform import variance_stabilise, variance_stabilise_fitted
-from tests.conftest import missing_reference
+from tests.conftest import rscript_with
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"
 R_SCRIPT = EXPECTED / "deseq2_golden.R"
@@ -223,23 +222,9 @@ def test_variance_stabilising_transformations_equal_r_golden(name: str) -> None:
                                    rtol=0, atol=VST_TOLERANCE, err_msg=part)  # fmt: skip
 
 
-def deseq2_rscript() -> str:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        missing_reference("Rscript not found: install R and Bioconductor DESeq2")
-        raise AssertionError  # unreachable: missing_reference skips or fails
-    check = subprocess.run(
-        [rscript, "-e", "suppressPackageStartupMessages(library(DESeq2))"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    if check.returncode != 0:
-        missing_reference(f"the R package DESeq2 is not installed: {check.stderr[-200:]}")
-    return rscript
-
-
 @pytest.mark.parametrize("name", ["outliers", "paired4"])
 def test_results_equal_live_r(name: str, tmp_path: Path) -> None:
-    rscript = deseq2_rscript()
+    rscript = rscript_with("DESeq2")
     options = [o for o in R_OPTIONS[name] if o not in ("--seeds", "50")]
     command = [rscript, str(R_SCRIPT), str(EXPECTED / f"{name}_counts.tsv"),
                str(EXPECTED / f"{name}_samples.tsv"), str(tmp_path / name), *options]  # fmt: skip

@@ -18,7 +18,6 @@ known-answer test needs no R and always runs. ``pytest -s`` prints figures.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import missing_reference
+from tests.conftest import rscript_with
 from tests.test_deseq2_golden import RTOL, value_problems
 
 R_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "deseq2_reference.R"
@@ -136,19 +135,7 @@ def our_runs() -> dict[str, tuple[pd.DataFrame, dict]]:
 @pytest.fixture(scope="module")
 def deseq2_in_r() -> str:
     """The Rscript executable; skip unless it exists and loads DESeq2."""
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        missing_reference("Rscript not found: install R and Bioconductor DESeq2 to compare with R")
-        raise AssertionError  # unreachable: missing_reference skips or fails
-    check = subprocess.run(
-        [rscript, "-e", "suppressPackageStartupMessages(library(DESeq2))"],
-        capture_output=True,
-        text=True,
-        timeout=R_TIMEOUT_S,
-    )
-    if check.returncode != 0:
-        missing_reference(f"the R package DESeq2 is not installed: {check.stderr.strip()[-200:]}")
-    return rscript
+    return rscript_with("DESeq2")
 
 
 @pytest.fixture

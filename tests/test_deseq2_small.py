@@ -11,7 +11,6 @@ fails instead when ICARUS_REQUIRE_SHARED=1.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from icarus_omics.expression import dispersion as nb_dispersion
 from icarus_omics.expression.design import Contrast
 from icarus_omics.expression.pipeline import agreement, data_warnings, run_deseq
 from icarus_omics.expression.request import DeRequest, prepare
-from tests.conftest import missing_reference
+from tests.conftest import rscript_with
 
 EXPECTED = Path(__file__).parent / "expected" / "rna"
 R_SCRIPT = EXPECTED / "deseq2_small.R"
@@ -126,23 +125,9 @@ def test_rna_de_prints_small_design_warning(cli, tmp_path: Path) -> None:  # typ
     assert "warning: small design: 2 residual degree(s) of freedom" in err
 
 
-def deseq2_rscript() -> str:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        missing_reference("Rscript not found: install R and Bioconductor DESeq2")
-        raise AssertionError  # unreachable: missing_reference skips or fails
-    check = subprocess.run(
-        [rscript, "-e", "suppressPackageStartupMessages(library(DESeq2))"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    if check.returncode != 0:
-        missing_reference(f"the R package DESeq2 is not installed: {check.stderr[-200:]}")
-    return rscript
-
-
 @pytest.mark.parametrize("pairs", [3, 4])
 def test_small_design_matches_r_deseq2(pairs: int, tmp_path: Path) -> None:
-    rscript = deseq2_rscript()
+    rscript = rscript_with("DESeq2")
     counts, sheet = simulate(pairs, 2000, seed=pairs)
     counts.to_csv(tmp_path / "counts.tsv", sep="\t")
     sheet.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)

@@ -18,7 +18,6 @@ ICARUS_REQUIRE_SHARED=1.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ import pytest
 
 from icarus_omics.io.signatures import read_signatures
 from icarus_omics.signatures import fitting as sg
-from tests.conftest import DATA, EXPECTED, CliResult, missing_reference
+from tests.conftest import DATA, EXPECTED, CliResult, rscript_with
 
 CASE = DATA / "signatures"
 COSMIC_FILE = Path(__file__).parents[1] / "resources/signatures/COSMIC_v3.2_SBS_GRCh37.txt.gz"
@@ -40,20 +39,8 @@ WRITTEN_RTOL = 1e-5  # output tables are written with %.6g
 
 
 def require_r_packages(*packages: str) -> None:
-    """Skip unless ``Rscript`` can load every package; fail instead when
-    ICARUS_REQUIRE_SHARED=1 (via :func:`tests.conftest.missing_reference`)."""
-    if shutil.which("Rscript") is None:
-        missing_reference("Rscript not found on PATH; install R to run this reference test")
-    check = subprocess.run(
-        ["Rscript", "-e", "for (p in commandArgs(TRUE)) library(p, character.only=TRUE)",
-         *packages],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    if check.returncode != 0:
-        lines = check.stderr.strip().splitlines() or ["no message"]
-        first = next((i for i, line in enumerate(lines) if "rror" in line), len(lines) - 1)
-        reason = " ".join(line.strip() for line in lines[first : first + 2])
-        missing_reference(f"R cannot load {', '.join(packages)}: {reason}")
+    """Skip unless ``Rscript`` loads every package (fail under ICARUS_REQUIRE_SHARED=1)."""
+    rscript_with(*packages)
 
 
 def read_tsv(path: Path) -> pd.DataFrame:
