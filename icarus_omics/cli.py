@@ -25,6 +25,7 @@ from icarus_omics.commands import (
     gsea,
     oncokb,
     pam50,
+    pfs_signature,
     resources,
     rna_de,
     signatures,
@@ -61,6 +62,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "rna-de": rna_de.rna_de,
     "gsea": gsea.gsea,
     "pam50": pam50.pam50,
+    "pfs-signature": pfs_signature.pfs_signature,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

@@ -186,3 +186,9 @@ def say(message: str, quiet: bool = False) -> None:
     """Print one summary line on stderr unless ``quiet``."""
     if not quiet:
         stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on stderr, even with ``--quiet``: a warning is something
+    the user must not miss."""
+    stderr.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)

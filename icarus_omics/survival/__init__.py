@@ -1,0 +1,1 @@
+"""Survival models: glmnet-equivalent Cox paths, the adaptive-lasso signature, Cox, KM."""
