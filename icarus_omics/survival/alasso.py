@@ -83,8 +83,11 @@ def cross_validate(
     """cv.glmnet(family = "cox", grouped = TRUE, type.measure = "deviance", foldid).
 
     ``fit(problem, lambdas)`` returns a path (the default path when ``lambdas`` is None).
-    A fold's path cut short is carried on with its last solution, as cv.glmnet does; a
-    fold without events carries no weight (cv.glmnet would fail).
+    As in cv.glmnet, each fold is fitted with the ``lambdas`` given (its own default path
+    when None) and its coefficients are interpolated, linearly in lambda, at the lambdas of
+    the full-data path (``predict(s = lambda)``); a fold's path cut short is carried on
+    with its last solution. A fold without events carries no weight (cv.glmnet would
+    fail).
     """
     full = fit(prepare(x, time, event), lambdas)
     _note(full, "full data", warnings)
@@ -98,12 +101,9 @@ def cross_validate(
         if weights[index] == 0:
             warnings.append(f"fold {fold} has no events and was given no weight")
             continue
-        path = fit(prepare(x[train], time[train], event[train]), grid)
+        path = fit(prepare(x[train], time[train], event[train]), lambdas)
         _note(path, f"fold {fold}", warnings)
-        beta = path.beta
-        if beta.shape[1] < len(grid):
-            pad = np.repeat(beta[:, -1:], len(grid) - beta.shape[1], axis=1)
-            beta = np.hstack([beta, pad]) if beta.shape[1] else np.zeros((x.shape[1], len(grid)))
+        beta = interpolate(path, grid, x.shape[1])
         eta = x @ beta
         raw[index] = cox_deviance(eta, time, event) - cox_deviance(eta[train], time[train],
                                                                    event[train])  # fmt: skip
@@ -114,6 +114,27 @@ def cross_validate(
     best = np.nanmin(cvm)
     lambda_min = float(np.max(grid[cvm <= best]))
     return CrossValidation(grid, cvm, lambda_min)
+
+
+def interpolate(path: CoxPath, s: np.ndarray, p: int) -> np.ndarray:
+    """Coefficients (p x len(s)) at lambdas ``s``: glmnet's ``lambda.interp``, linear in
+    lambda between the path's lambdas, clamped to its ends."""
+    lam = path.lambdas
+    if len(lam) == 0:
+        return np.zeros((p, len(s)))
+    if len(lam) == 1:
+        return np.repeat(path.beta[:, :1], len(s), axis=1)
+    span = lam[0] - lam[-1]
+    position = (lam[0] - lam) / span  # increasing from 0 to 1
+    frac = np.clip((lam[0] - s) / span, position.min(), position.max())
+    coord = np.interp(frac, position, np.arange(1, len(lam) + 1))
+    left = np.floor(coord).astype(int) - 1
+    right = np.ceil(coord).astype(int) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = (frac - position[right]) / (position[left] - position[right])
+    weight[left == right] = 1.0
+    weight[np.abs(position[left] - position[right]) < np.finfo(float).eps] = 1.0
+    return path.beta[:, left] * weight + path.beta[:, right] * (1 - weight)
 
 
 def _note(path: CoxPath, where: str, warnings: list[str]) -> None:

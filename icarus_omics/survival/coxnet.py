@@ -218,6 +218,10 @@ def _path(x: np.ndarray, q: np.ndarray, dq: np.ndarray, start: np.ndarray, dk: n
     nin = 0
     npass = 0
     lmu = 0
+    gram = np.zeros((0, 0))
+    g = np.zeros(0)
+    moved_by = np.zeros(0)
+    built = 0
     cthr = thresh * rr
     for j in range(p):
         ga[j] = abs(_dot(x, j, wr))
@@ -248,6 +252,7 @@ def _path(x: np.ndarray, q: np.ndarray, dq: np.ndarray, start: np.ndarray, dk: n
                 return coef, entered, n_in, lambdas, dev, lmu, npass, -(ilm + 1), rr
             for idx in range(nin):
                 a_prev[entered[idx]] = a[entered[idx]]
+            built = 0  # the Gram matrix is stale once the weights w change
             for j in range(p):
                 if strong[j]:
                     s = 0.0
@@ -275,7 +280,12 @@ def _path(x: np.ndarray, q: np.ndarray, dq: np.ndarray, start: np.ndarray, dk: n
                     break
                 if npass > maxit:
                     return coef, entered, n_in, lambdas, dev, lmu, npass, -(ilm + 1), rr
-                while True:
+                # Sweeps over the active set: direct at first; when they drag on, on
+                # covariance updates: with G = X_A' W X_A and g = X_A' wr, a step of feature
+                # j changes g by -delta * G[:, j], nin operations instead of 3n; wr and f
+                # catch up afterwards. Same steps, same pass counts, less arithmetic.
+                settled = False
+                for _ in range(nin // 6 + 2):
                     npass += 1
                     dli = 0.0
                     for idx in range(nin):
@@ -283,9 +293,59 @@ def _path(x: np.ndarray, q: np.ndarray, dq: np.ndarray, start: np.ndarray, dk: n
                         if moved >= 0.0:
                             dli = max(dli, moved)
                     if dli < cthr:
+                        settled = True
                         break
                     if npass > maxit:
                         return coef, entered, n_in, lambdas, dev, lmu, npass, -(ilm + 1), rr
+                if settled:
+                    continue
+                if nin > gram.shape[0]:
+                    grown = np.zeros((2 * nin, 2 * nin))
+                    grown[:built, :built] = gram[:built, :built]
+                    gram = grown
+                    g = np.zeros(2 * nin)
+                    moved_by = np.zeros(2 * nin)
+                for col in range(built, nin):
+                    jc = entered[col]
+                    for row in range(col + 1):
+                        jr = entered[row]
+                        total = 0.0
+                        for i in range(m):
+                            total += w[i] * x[i, jr] * x[i, jc]
+                        gram[row, col] = total
+                        gram[col, row] = total
+                built = nin
+                for idx in range(nin):
+                    g[idx] = _dot(x, entered[idx], wr)
+                    moved_by[idx] = 0.0
+                while True:
+                    npass += 1
+                    dli = 0.0
+                    for idx in range(nin):
+                        j = entered[idx]
+                        u = a[j] * v[j] + g[idx]
+                        if abs(u) <= vp[j] * sa:
+                            at = 0.0
+                        else:
+                            at = np.sign(u) * (abs(u) - vp[j] * sa) / (v[j] + vp[j] * omal)
+                        if at != a[j]:
+                            delta = at - a[j]
+                            a[j] = at
+                            moved_by[idx] += delta
+                            dli = max(dli, v[j] * delta * delta)
+                            for k in range(nin):
+                                g[k] -= delta * gram[k, idx]
+                    if dli < cthr:
+                        break
+                    if npass > maxit:
+                        return coef, entered, n_in, lambdas, dev, lmu, npass, -(ilm + 1), rr
+                for idx in range(nin):
+                    delta = moved_by[idx]
+                    if delta != 0.0:
+                        j = entered[idx]
+                        for i in range(m):
+                            wr[i] -= delta * w[i] * x[i, j]
+                            f[i] += delta * x[i, j]
             if too_many:
                 break
             _exp_weights(q, f, e)
