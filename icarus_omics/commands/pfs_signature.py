@@ -96,13 +96,26 @@ def pfs_signature(
     from icarus_omics.survival.km import logrank
 
     del method  # one method for now; the option names it in the summary
+    fixed_cutoff = _cutoff(cutoff)  # options first: a typo must not cost a whole run
+    fixed_times = _auc_times(auc_times)
     table = read_count_matrix(expression, "expression table", allow_missing=True)
     surv = read_survival(survival, sample_column, time_column, event_column)
     surv, extra = _match_samples(table, surv, survival, expression, allow_missing)
-    if len(surv) < 2 * folds:
+    if "repeat" in set(surv["sample"]):
         raise IcarusError(
-            f"{len(surv)} samples with expression and survival: --folds {folds} needs at "
-            f"least {2 * folds}"
+            f"{survival}: a sample is named 'repeat', the name of the fold file's first "
+            "column; rename it"
+        )
+    samples = surv["sample"].tolist()
+    fold_ids = read_folds(folds_file, samples) if folds_file is not None else None
+    if fold_ids is not None:
+        repeats = fold_ids.shape[0]
+        folds = int(max(len(np.unique(row)) for row in fold_ids))
+    if len(surv) < 2 * folds:
+        source = f"--folds {folds}" if fold_ids is None else f"the fold file's {folds} folds"
+        raise IcarusError(
+            f"{len(surv)} samples with expression and survival: {source} need(s) at least "
+            f"{2 * folds}"
         )
     if surv["event"].sum() == 0:
         raise IcarusError(f"{survival}: no sample has an event; a Cox model needs events")
@@ -119,11 +132,7 @@ def pfs_signature(
         warn(f"{len(data.constant)} constant gene(s) left out: {_few(data.constant)}")
     if not data.genes:
         raise IcarusError(f"{expression}: no gene varies across the samples")
-    samples = surv["sample"].tolist()
-    if folds_file is not None:
-        fold_ids = read_folds(folds_file, samples)
-        repeats = fold_ids.shape[0]
-    else:
+    if fold_ids is None:
         fold_ids = draw_folds(fold_scheme, folds, event, repeats, seed)
     settings = sig.Settings(repeats=repeats, folds=folds, min_frequency=min_frequency, seed=seed,
                             fold_scheme=fold_scheme, thresh=thresh, maxit=maxit)  # fmt: skip
@@ -134,9 +143,12 @@ def pfs_signature(
     for message in signature.warnings:
         warn(f"signature refit: {message}")
     linear = signature.score(table.loc[signature.genes].to_numpy(dtype=np.float64).T)
-    threshold = _cutoff(cutoff, linear)
+    threshold = float(np.median(linear)) if fixed_cutoff is None else fixed_cutoff
     group = np.where(linear > threshold, "high", "low")
-    times = _auc_times(auc_times, time, event)
+    times = sig.default_auc_times(time, event) if fixed_times is None else fixed_times
+    if times.max() >= time.max():
+        warn(f"AUC time(s) at or beyond the last follow-up ({time.max():g}) have no controls: "
+             "their AUC is left empty")  # fmt: skip
     apparent = sig.performance(linear, time, event, times)
     chi2, logrank_p = logrank(time, event, group)
     validation = None
@@ -264,27 +276,30 @@ def _candidates(
     return table.loc[present], len(wanted)
 
 
-def _cutoff(cutoff: str, linear: np.ndarray) -> float:
+def _cutoff(cutoff: str) -> float | None:
+    """None for the median, else the number given (finite)."""
     if cutoff == "median":
-        return float(np.median(linear))
+        return None
     try:
-        return float(cutoff)
+        value = float(cutoff)
     except ValueError:
-        raise IcarusError(f"--cutoff {cutoff!r}: give 'median' or a number") from None
+        value = float("nan")
+    if not math.isfinite(value):
+        raise IcarusError(f"--cutoff {cutoff!r}: give 'median' or a finite number")
+    return value
 
 
-def _auc_times(text: str | None, time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    from icarus_omics.survival.signature import default_auc_times
-
+def _auc_times(text: str | None) -> np.ndarray | None:
+    """The AUC times given (sorted, distinct, positive and finite), or None for the default."""
     if text is None:
-        return default_auc_times(time, event)
+        return None
     try:
         values = np.array([float(t) for t in text.split(",") if t.strip()])
     except ValueError:
         values = np.array([])
-    if len(values) == 0 or not (values > 0).all():
+    if len(values) == 0 or not (np.isfinite(values) & (values > 0)).all():
         raise IcarusError(f"--auc-times {text!r}: give positive numbers separated by commas")
-    return values
+    return np.unique(values)
 
 
 def _mapper(threads: int, tick: Callable[..., None]) -> Callable[..., Any]:

@@ -22,6 +22,8 @@ def read_survival(path: Path, sample: str = "sample", time: str = "time",
     """``sample, time, event`` (str, float, int), checked: times positive numbers, events
     0 or 1, each sample once."""
     table = read_tsv(path, [sample, time, event], "survival table")
+    # sample names as the expression header gives them: without surrounding blanks or quotes
+    table[sample] = table[sample].str.strip().str.strip('"')
     check_unique_samples(table[sample], path)
     times = pd.to_numeric(table[time].str.strip(), errors="coerce")
     events = pd.to_numeric(table[event].str.strip(), errors="coerce")

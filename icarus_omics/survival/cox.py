@@ -116,8 +116,12 @@ def univariate_cox(x: np.ndarray, time: np.ndarray, event: np.ndarray,
         converged |= done
         if converged.all():
             break
-    se = 1 / np.sqrt(info)
-    return CoxFit(beta, se, converged & np.isfinite(se), loglik)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = 1 / np.sqrt(info)
+    # monotone likelihood (a gene that orders the events perfectly): the log likelihood
+    # settles while the coefficient runs off; coxph warns "coefficient may be infinite"
+    finite = np.isfinite(se) & (np.abs(beta) < 20)
+    return CoxFit(beta, se, converged & finite, loglik)
 
 
 def cox_fit(x: np.ndarray, time: np.ndarray, event: np.ndarray) -> tuple[CoxFit, list[str]]:

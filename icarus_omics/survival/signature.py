@@ -79,11 +79,18 @@ def univariate_table(data: Standardised, time: np.ndarray, event: np.ndarray) ->
     finite = np.isfinite(p)
     if finite.any():
         padj[finite] = false_discovery_control(p[finite], method="bh")
+    z = 1.959963984540054
+    with np.errstate(over="ignore"):  # a diverging (infinite) coefficient gives inf
+        hr, low, high = (
+            np.exp(fit.coef),
+            np.exp(fit.coef - z * fit.se),
+            np.exp(fit.coef + z * fit.se),
+        )
     table = pd.DataFrame({
         "gene": data.genes,
-        "hr_per_sd": np.exp(fit.coef),
-        "ci_low": np.exp(fit.coef - 1.959963984540054 * fit.se),
-        "ci_high": np.exp(fit.coef + 1.959963984540054 * fit.se),
+        "hr_per_sd": hr,
+        "ci_low": low,
+        "ci_high": high,
         "coef": fit.coef,
         "se": fit.se,
         "z": fit.z,
