@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def test_demo_is_deterministic(
         "rna/interaction/de_results.tsv",
         "rna/responders/vst.tsv",
         "gsea/responders_example/gsea_results.tsv",
+        "pfs/per_repeat.tsv",
+        "pfs/signature.tsv",
     ):
         assert (tmp_path / name).read_bytes() == (demo_dir / name).read_bytes(), name
 
@@ -191,3 +194,18 @@ def test_demo_responders_on_hallmark(
     table = pd.read_csv(tmp_path / "gsea_results.tsv", sep="\t", index_col="term")
     alpha = table.loc["HALLMARK_INTERFERON_ALPHA_RESPONSE"]
     assert alpha["padj"] < 0.05 and alpha["nes"] > 0
+
+
+def test_demo_pfs_signature_finds_the_planted_genes(demo_dir: Path) -> None:
+    truth = pd.read_csv(demo_dir / "example" / "clinical" / "pfs_truth.tsv", sep="\t")
+    signature = pd.read_csv(demo_dir / "pfs" / "signature.tsv", sep="\t", index_col="gene")
+    planted = truth.set_index("gene")["log_hazard_ratio_per_sd"]
+    assert set(planted.index) <= set(signature.index)
+    assert (signature.loc[planted.index, "frequency"] == 1).all()
+    assert (np.sign(signature.loc[planted.index, "coefficient"]) == np.sign(planted)).all()
+    # the planted genes lead the univariate ranking and the signature separates PFS
+    univariate = pd.read_csv(demo_dir / "pfs" / "univariate_cox.tsv", sep="\t")
+    assert set(univariate["gene"].head(3)) == set(planted.index)
+    summary = json.loads((demo_dir / "pfs" / "pfs_summary.json").read_text())
+    assert summary["samples"] == 50 and summary["apparent"]["c_index"] > 0.75
+    assert summary["logrank"]["p_value"] < 0.01

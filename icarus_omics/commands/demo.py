@@ -27,8 +27,9 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     signatures/ (catalogues, COSMIC exposures, association with response), rna/ (paired DE
     overall, in responders, in non-responders, the response x treatment interaction, and
     on-treatment samples by drug target), gsea/ (each paired result on the example gene
-    sets, and on Hallmark when it is installed) and pam50/ (baseline subtypes, when the PAM50
-    reference data are installed; otherwise the install commands are printed).
+    sets, and on Hallmark when it is installed), pam50/ (baseline subtypes, when the PAM50
+    reference data are installed; otherwise the install commands are printed) and pfs/
+    (the adaptive-lasso PFS signature on 50 baseline tumours).
     """
     import pandas as pd
 
@@ -97,12 +98,27 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
 
     comparisons = run_rna_demo(samples, example, outdir)
     subtyped = _run_pam50(samples, example, outdir, quiet)
+    signature = _run_pfs_signature(example, outdir)
     passed = sum(r[4] for r in rows)
     say(
         f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(comparisons)} RNA-seq "
-        f"comparisons with GSEA{subtyped}; outputs in {outdir}",
+        f"comparisons with GSEA{subtyped}, a {signature}-gene PFS signature; outputs in "
+        f"{outdir}",
         quiet,
     )
+
+
+def _run_pfs_signature(example: Path, outdir: Path) -> int:
+    """The adaptive-lasso PFS signature on the 50 baseline tumours, the study's settings."""
+    from icarus_omics.commands import pfs_signature as pfs_command
+    from icarus_omics.example.survival import build_example_survival
+    from icarus_omics.io.cohort import write_example_survival
+
+    written = write_example_survival(build_example_survival(), example)
+    pfs_command.pfs_signature(written["expression"], written["pfs"], outdir / "pfs",
+                              quiet=True)  # fmt: skip
+    genes = read_tsv(outdir / "pfs" / "signature.tsv", ["gene"], "signature")
+    return len(genes)
 
 
 PAM50_RESOURCES = ("pam50", "pam50-annotation", "pam50-subgroups")

@@ -10,6 +10,7 @@ from icarus_omics.example.cohort import ExampleCohort
 from icarus_omics.example.copy_number import example_fits, example_segments
 from icarus_omics.example.rna import GMT_DESCRIPTION, ExampleRna
 from icarus_omics.example.subtypes import ExampleExpression
+from icarus_omics.example.survival import ExampleSurvival
 from icarus_omics.io.files import safe_name, staged_outputs
 from icarus_omics.io.gmt import write_gmt
 from icarus_omics.io.mutect2_vcf import cohort_vcf_texts
@@ -81,4 +82,17 @@ def write_example_expression(expression: ExampleExpression, directory: Path) -> 
     with staged_outputs(directory) as stage:
         write_tsv(expression.tpm.rename_axis("gene").reset_index(), stage.path(names["tpm"]))
         write_tsv(expression.truth, stage.path(names["truth"]))
+    return {key: directory / name for key, name in names.items()}
+
+
+def write_example_survival(survival: ExampleSurvival, directory: Path) -> dict[str, Path]:
+    """Write the baseline expression ``expression/pfs_expression.tsv`` (genes x samples,
+    log2(TPM + 1)), the PFS table ``clinical/pfs.tsv`` (sample, patient, time in months,
+    event) and the planted genes ``clinical/pfs_truth.tsv`` under ``directory``."""
+    names = {"expression": "expression/pfs_expression.tsv", "pfs": "clinical/pfs.tsv",
+             "truth": "clinical/pfs_truth.tsv"}  # fmt: skip
+    with staged_outputs(directory) as stage:
+        write_tsv(survival.expression.reset_index(), stage.path(names["expression"]))
+        write_tsv(survival.pfs, stage.path(names["pfs"]))
+        write_tsv(survival.truth, stage.path(names["truth"]))
     return {key: directory / name for key, name in names.items()}
