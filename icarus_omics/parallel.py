@@ -23,10 +23,17 @@ Result = TypeVar("Result")
 _PR_SET_PDEATHSIG = 1
 
 
+_BLAS_LIMIT: list[object] = []
+
+
 def _die_with(parent: int) -> None:
-    """Worker initialiser: follow the parent ``parent`` into death, leave Ctrl-C to it."""
+    """Worker initialiser: follow the parent ``parent`` into death, leave Ctrl-C to it, and
+    use one BLAS thread (the processes already use the cores; more threads would spin)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from threadpoolctl import threadpool_limits
+
+    _BLAS_LIMIT.append(threadpool_limits(limits=1, user_api="blas"))
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)

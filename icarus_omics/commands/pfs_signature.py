@@ -137,6 +137,10 @@ def pfs_signature(
     settings = sig.Settings(repeats=repeats, folds=folds, min_frequency=min_frequency, seed=seed,
                             fold_scheme=fold_scheme, thresh=thresh, maxit=maxit)  # fmt: skip
     univariate = sig.univariate_table(data, time, event)
+    diverged = univariate.loc[~univariate["converged"], "gene"].tolist()
+    if diverged:
+        warn(f"univariate Cox did not converge for {len(diverged)} gene(s) (coefficient may "
+             f"be infinite: the gene orders the events perfectly): {_few(diverged)}")  # fmt: skip
     with progress("pfs-signature: selection", unit="repeats") as tick:
         selection = sig.select(data, time, event, fold_ids, settings, _mapper(threads, tick))
     signature = sig.signature_from(selection, data, time, event, min_frequency)
