@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-import numpy as np
-import pandas as pd
 import typer
 
 from icarus_omics.commands.params import (
@@ -25,6 +23,10 @@ from icarus_omics.commands.params import (
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.figures import FigureFormat as PlotFormat
 from icarus_omics.io.files import staged_outputs
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 Scheme = Literal["biospear", "balanced", "stratified"]
 _EXPRESSION = "Genes x samples expression (TSV/CSV, .gz); first column the gene."
@@ -86,6 +88,9 @@ def pfs_signature(
     folds.tsv, risk_scores.tsv, pfs_km and pfs_selection figures and pfs_summary.json;
     with --validate, validation.tsv and out-of-fold scores.
     """
+    import numpy as np
+    import pandas as pd
+
     from icarus_omics.io.counts import read_count_matrix
     from icarus_omics.io.summary import write_summary
     from icarus_omics.io.survival import folds_table, read_folds, read_survival
@@ -217,6 +222,8 @@ def pfs_signature(
 
 
 def _validated(validation: Any, times: np.ndarray) -> dict[str, Any]:
+    import numpy as np
+
     per_fold = [_num(c) for c in validation.per_fold["c_index"]]
     spread = np.std(validation.per_fold["c_index"], ddof=1) if len(per_fold) > 1 else None
     return {
@@ -295,6 +302,8 @@ def _cutoff(cutoff: str) -> float | None:
 
 def _auc_times(text: str | None) -> np.ndarray | None:
     """The AUC times given (sorted, distinct, positive and finite), or None for the default."""
+    import numpy as np
+
     if text is None:
         return None
     try:
