@@ -203,9 +203,9 @@ def test_demo_pfs_signature_finds_the_planted_genes(demo_dir: Path) -> None:
     assert set(planted.index) <= set(signature.index)
     assert (signature.loc[planted.index, "frequency"] == 1).all()
     assert (np.sign(signature.loc[planted.index, "coefficient"]) == np.sign(planted)).all()
-    # the planted genes lead the univariate ranking and the signature separates PFS
+    # the planted genes are among the strongest univariately; the signature separates PFS
     univariate = pd.read_csv(demo_dir / "pfs" / "univariate_cox.tsv", sep="\t")
-    assert set(univariate["gene"].head(3)) == set(planted.index)
+    assert set(planted.index) <= set(univariate["gene"].head(5))
     summary = json.loads((demo_dir / "pfs" / "pfs_summary.json").read_text())
     assert summary["samples"] == 50 and summary["apparent"]["c_index"] > 0.75
     assert summary["logrank"]["p_value"] < 0.01

@@ -2,8 +2,9 @@
 prognostic genes.
 
 The study built its PFS signature on the 50 baseline tumours with RNA-seq. The example has
-as many: patients ``P01`` ... ``P50`` (the first ones are those of the WES and paired
-RNA-seq example), each with a baseline sample ``<patient>_BL``, log2(TPM + 1) for
+as many: patients ``P13`` ... ``P62`` (after the twelve of the WES and paired RNA-seq
+example, whose baseline expression is the PAM50 example's), each with a baseline sample
+``<patient>_BL``, log2(TPM + 1) for
 :data:`N_GENES` genes (transcription factors, the study's candidates: the planted ones and
 ``TF001``, ...) and PFS in months.
 
@@ -28,6 +29,7 @@ import pandas as pd
 PLANTED = {"FOXM1": 1.2, "E2F1": 0.9, "GATA3": -1.0}
 N_GENES = 200
 N_PATIENTS = 50
+FIRST_PATIENT = 13
 TRUTH_COLUMNS = ("gene", "log_hazard_ratio_per_sd")
 
 
@@ -41,7 +43,7 @@ class ExampleSurvival:
 def build_example_survival(n_patients: int = N_PATIENTS, seed: int = 11) -> ExampleSurvival:
     """The example's baseline expression and PFS (see the module docstring)."""
     rng = np.random.default_rng(seed)
-    patients = [f"P{i:02d}" for i in range(1, n_patients + 1)]
+    patients = [f"P{i:02d}" for i in range(FIRST_PATIENT, FIRST_PATIENT + n_patients)]
     samples = [f"{p}_BL" for p in patients]
     background = [f"TF{i:03d}" for i in range(1, N_GENES - len(PLANTED) + 1)]
     genes = list(PLANTED) + background
