@@ -20,6 +20,7 @@ import typer
 from icarus_omics import __version__
 from icarus_omics.commands import (
     alterations,
+    clinical,
     cna,
     demo,
     gsea,
@@ -63,6 +64,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "gsea": gsea.gsea,
     "pam50": pam50.pam50,
     "pfs-signature": pfs_signature.pfs_signature,
+    "clinical": clinical.clinical,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

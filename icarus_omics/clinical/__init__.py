@@ -1,0 +1,1 @@
+"""Clinical endpoints of the trial and biomarkers against outcome (SPEC.md section 9)."""
