@@ -209,3 +209,19 @@ def test_demo_pfs_signature_finds_the_planted_genes(demo_dir: Path) -> None:
     summary = json.loads((demo_dir / "pfs" / "pfs_summary.json").read_text())
     assert summary["samples"] == 50 and summary["apparent"]["c_index"] > 0.75
     assert summary["logrank"]["p_value"] < 0.01
+
+
+def test_demo_clinical_endpoints_and_planted_markers(demo_dir: Path) -> None:
+    endpoints = pd.read_csv(demo_dir / "clinical" / "endpoints.tsv", sep="\t")
+    overall = endpoints[endpoints["group"] == "all"].set_index("endpoint")
+    orr = overall.loc["ORR"]
+    assert orr["ci_level"] == 0.9 and orr["ci_low"] < orr["estimate"] < orr["ci_high"]
+    assert orr["p_value"] < 0.001  # far above the 12% null, as in the study
+    assert {"PFS median", "OS median", "DoR median", "follow-up median"} <= set(overall.index)
+    association = pd.read_csv(demo_dir / "clinical" / "association.tsv", sep="\t")
+    pick = association.set_index(["marker", "outcome", "test"])
+    assert pick.loc[("her3_hscore", "response", "logistic"), "estimate"] > 1
+    assert pick.loc[("her3_hscore", "response", "logistic"), "p_value"] < 0.05
+    assert pick.loc[("esr1_mutation", "PFS", "logrank"), "p_value"] > 0.05
+    assert pick.loc[("pfs_risk_group", "PFS", "cox"), "estimate"] < 1  # low vs high risk
+    assert (demo_dir / "clinical" / "waterfall.png").stat().st_size > 0

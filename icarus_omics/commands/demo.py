@@ -28,8 +28,9 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     overall, in responders, in non-responders, the response x treatment interaction, and
     on-treatment samples by drug target), gsea/ (each paired result on the example gene
     sets, and on Hallmark when it is installed), pam50/ (baseline subtypes, when the PAM50
-    reference data are installed; otherwise the install commands are printed) and pfs/
-    (the adaptive-lasso PFS signature on 50 baseline tumours).
+    reference data are installed; otherwise the install commands are printed), pfs/
+    (the adaptive-lasso PFS signature on 50 baseline tumours) and clinical/ (the trial's
+    endpoints, and HER3, ESR1 and the signature's risk group against outcome).
     """
     import pandas as pd
 
@@ -99,13 +100,34 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     comparisons = run_rna_demo(samples, example, outdir)
     subtyped = _run_pam50(samples, example, outdir, quiet)
     signature = _run_pfs_signature(example, outdir)
+    _run_clinical(samples, example, outdir)
     passed = sum(r[4] for r in rows)
     say(
         f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(comparisons)} RNA-seq "
-        f"comparisons with GSEA{subtyped}, a {signature}-gene PFS signature; outputs in "
-        f"{outdir}",
+        f"comparisons with GSEA{subtyped}, a {signature}-gene PFS signature, the trial's "
+        f"endpoints; outputs in {outdir}",
         quiet,
     )
+
+
+def _run_clinical(samples: pd.DataFrame, example: Path, outdir: Path) -> None:
+    """The trial's endpoints on the example's outcomes, and three markers against them:
+    the HER3 H-score, ESR1 mutation and the PFS signature's risk group."""
+    from icarus_omics.commands import clinical as clinical_command
+    from icarus_omics.example.clinical import build_example_clinical
+    from icarus_omics.io.cohort import write_example_clinical
+
+    known = dict(zip(samples["patient"].astype(str), samples["best_response"].astype(str),
+                     strict=True))  # fmt: skip
+    scores = read_tsv(outdir / "pfs" / "risk_scores.tsv", ["sample", "risk_group"], "scores")
+    biomarkers = scores.assign(patient=scores["sample"].str.removesuffix("_BL"))
+    biomarkers = biomarkers.rename(columns={"risk_group": "pfs_risk_group"})
+    markers = biomarkers[["patient", "pfs_risk_group"]]
+    written = write_example_clinical(build_example_clinical(known), markers, example)
+    clinical_command.clinical(written["clinical"], outdir / "clinical",
+                              by=["her3_hscore", "esr1_mutation", "pfs_risk_group"],
+                              biomarkers=written["biomarkers"], orr_ci=0.90, null_orr=0.12,
+                              quiet=True)  # fmt: skip
 
 
 def _run_pfs_signature(example: Path, outdir: Path) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pysam
 
 from icarus_omics.example.cohort import ExampleCohort
@@ -95,4 +96,15 @@ def write_example_survival(survival: ExampleSurvival, directory: Path) -> dict[s
         write_tsv(survival.expression.reset_index(), stage.path(names["expression"]))
         write_tsv(survival.pfs, stage.path(names["pfs"]))
         write_tsv(survival.truth, stage.path(names["truth"]))
+    return {key: directory / name for key, name in names.items()}
+
+
+def write_example_clinical(clinical: pd.DataFrame, biomarkers: pd.DataFrame,
+                           directory: Path) -> dict[str, Path]:  # fmt: skip
+    """Write ``clinical/clinical.tsv`` (one row per patient) and ``clinical/biomarkers.tsv``
+    (patient and marker columns) under ``directory``."""
+    names = {"clinical": "clinical/clinical.tsv", "biomarkers": "clinical/biomarkers.tsv"}
+    with staged_outputs(directory) as stage:
+        write_tsv(clinical, stage.path(names["clinical"]))
+        write_tsv(biomarkers, stage.path(names["biomarkers"]))
     return {key: directory / name for key, name in names.items()}
