@@ -169,3 +169,17 @@ def test_endpoints_by_group_sum_to_all(tmp_path: Path) -> None:
         parts = table.loc[[(endpoint, "arm=a"), (endpoint, "arm=b")]]
         assert parts["events"].sum() == table.loc[(endpoint, "all"), "events"]
         assert parts["n"].sum() == table.loc[(endpoint, "all"), "n"]
+
+
+def test_cox_equals_lifelines(gbsg2: pd.DataFrame) -> None:
+    from lifelines import CoxPHFitter
+
+    patients = patients_of(gbsg2)
+    markers = {"age": pd.Series(gbsg2["age"].to_numpy(), dtype=object)}
+    table = associations(patients, markers, None)
+    ours = table[table.test == "cox"].iloc[0]
+    frame = pd.DataFrame({"t": patients["pfs_months"], "e": patients["pfs_event"],
+                          "age": gbsg2["age"]})  # fmt: skip
+    fit = CoxPHFitter().fit(frame, "t", "e")  # Efron ties, as coxph and ours
+    assert ours["estimate"] == pytest.approx(float(np.exp(fit.params_["age"])), rel=1e-6)
+    assert ours["p_value"] == pytest.approx(float(fit.summary.loc["age", "p"]), rel=1e-4)
