@@ -26,12 +26,12 @@ def _numbers(table: pd.DataFrame, column: str, what: str, source: str) -> pd.Ser
     text = table[column].astype(str).str.strip()
     values = pd.to_numeric(text.where(~text.str.upper().isin(["", "NA", "NAN", "."])),
                            errors="coerce")  # fmt: skip
-    bad = values.isna() & ~text.str.upper().isin(["", "NA", "NAN", "."])
+    bad = (values.isna() & ~text.str.upper().isin(["", "NA", "NAN", "."])) | np.isinf(values)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise IcarusError(
-            f"{source}: patient {table['patient'].iloc[i]!r}: {what} {text.iloc[i]!r} is not a "
-            "number"
+            f"{source}: patient {table['patient'].iloc[i]!r}: {what} {text.iloc[i]!r} is not "
+            + ("finite" if np.isinf(values.iloc[i]) else "a number")
         )
     return values.astype(float)
 
@@ -63,6 +63,9 @@ def prepare_patients(table: pd.DataFrame, source: str, death_window_weeks: float
     if "patient" not in table:
         raise IcarusError(f"{source}: no patient column")
     names = table["patient"].astype(str).str.strip()
+    if (names == "").any():
+        line = int(np.flatnonzero((names == "").to_numpy())[0]) + 2
+        raise IcarusError(f"{source}: line {line} has no patient id")
     repeated = names[names.duplicated()]
     if len(repeated):
         raise IcarusError(f"{source}: patient {repeated.iloc[0]!r} has more than one row")
@@ -95,7 +98,13 @@ def prepare_patients(table: pd.DataFrame, source: str, death_window_weeks: float
         sd = _numbers(table, "sd_months", "sd_months", source) if "sd_months" in table else (
             pd.Series(np.nan, index=table.index))  # fmt: skip
         out["sd_months"] = sd.to_numpy()
-    if all(c in table for c in DATE_COLUMNS[:1]) and "pfs_months" not in table:
+    dated = [c for c in DATE_COLUMNS if c in table]
+    if dated and "start_date" not in table and "pfs_months" not in table:
+        raise IcarusError(
+            f"{source}: date column(s) {', '.join(dated)} without a start_date column: PFS from "
+            "dates needs the start of treatment"
+        )
+    if "start_date" in table and "pfs_months" not in table:
         months, events = pfs_from_dates(table, source, death_window_weeks)
         out["pfs_months"], out["pfs_event"] = months, events
     for prefix in ("pfs", "os", "dor"):

@@ -66,7 +66,7 @@ def clinical(
     import numpy as np
 
     from icarus_omics.clinical.associations import associations, evaluable_responders
-    from icarus_omics.clinical.endpoints import Settings, endpoint_table
+    from icarus_omics.clinical.endpoints import Settings, endpoint_table, grouping, levels
     from icarus_omics.clinical.patients import prepare_patients
     from icarus_omics.clinical.responses import classify
     from icarus_omics.io.clinical import read_patient_table, rename_columns
@@ -78,9 +78,14 @@ def clinical(
     raw = rename_columns(read_patient_table(table), column or [], table)
     patients = prepare_patients(raw, str(table), death_window_weeks)
     markers = _markers(by or [], raw, patients, biomarkers)
-    for name in references:
+    for name, level in references.items():
         if name not in markers:
             raise IcarusError(f"--reference {name}=...: {name} is not a --by marker")
+        if level not in levels(grouping(markers[name])):
+            raise IcarusError(
+                f"--reference {name}={level}: {name} has no level {level!r} (levels: "
+                f"{', '.join(levels(grouping(markers[name])))})"
+            )
     settings = Settings(level=ci, orr_level=orr_ci, cbr_months=cbr_months, null_orr=null_orr,
                         ne_evaluable=ne_evaluable, landmarks=marks, conf_type=ci_type)  # fmt: skip
     endpoints = endpoint_table(patients, settings, markers)

@@ -45,5 +45,9 @@ def rename_columns(table: pd.DataFrame, pairs: list[str], path: Path) -> pd.Data
             raise IcarusError(f"--column {pair!r}: give KEY=NAME with KEY one of {', '.join(KEYS)}")
         if name not in table.columns:
             raise IcarusError(f"--column {pair!r}: {path} has no column {name!r}")
+        if key in table.columns and key != name:
+            raise IcarusError(
+                f"--column {pair!r}: {path} already has a column {key!r}; rename one of them"
+            )
         mapping[name] = key
     return table.rename(columns=mapping)
