@@ -29,6 +29,7 @@ from icarus_omics.commands import (
     pfs_signature,
     resources,
     rna_de,
+    run,
     signatures,
     wes_annotate,
     wes_filter,
@@ -65,6 +66,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "pam50": pam50.pam50,
     "pfs-signature": pfs_signature.pfs_signature,
     "clinical": clinical.clinical,
+    "run": run.run,
     "demo": demo.demo,
 }
 for _name, _function in COMMANDS.items():

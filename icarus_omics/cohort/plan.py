@@ -1,0 +1,183 @@
+"""Which steps a run makes of its sample sheet and config, and why others are skipped.
+
+A step is one icarus-omics command line (``argv``) with its output folder, the files it
+reads (for resumability) and the steps it waits for. Per-sample steps (``wes/SAMPLE``,
+``cna/SAMPLE``) come first and may run in parallel; cohort steps follow in the order of
+:data:`COHORT_ORDER`. A step whose inputs are absent is skipped with the reason. The same
+plan drives ``run`` and the Snakemake workflow, so both run the same command lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from icarus_omics.cohort.sheet import RunConfig
+
+COHORT_ORDER = ("alterations", "signatures", "rna", "gsea", "pam50", "pfs", "clinical")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    argv: tuple[str, ...]
+    outdir: Path
+    inputs: tuple[Path, ...]
+    needs: tuple[str, ...] = ()
+
+    @property
+    def per_sample(self) -> bool:
+        return "/" in self.name and self.name.split("/")[0] in ("wes", "cna")
+
+
+@dataclass(frozen=True)
+class Skip:
+    name: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    skipped: list[Skip]
+
+
+def flags(options: dict[str, Any]) -> list[str]:
+    """Command-line flags for options given by their Python names: ``max_focal_mb=0.05`` ->
+    ``--max-focal-mb 0.05``; ``True`` -> ``--name``; lists repeat the flag."""
+    out: list[str] = []
+    for key, value in options.items():
+        flag = "--" + str(key).replace("_", "-")
+        if isinstance(value, bool):
+            if value:
+                out.append(flag)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                out.extend([flag, str(item)])
+        elif value is not None:
+            out.extend([flag, str(value)])
+    return out
+
+
+def plan(sheet: pd.DataFrame, config: RunConfig, outdir: Path, sheet_path: Path) -> Plan:
+    """The steps of a run (see the module docstring)."""
+    steps: list[Step] = []
+    skipped: list[Skip] = []
+    inputs = config.inputs
+    fasta = inputs.get("fasta")
+    wes_done: dict[str, Path] = {}
+    for row in sheet.to_dict("records"):
+        sample = row["sample"]
+        if row.get("vcf"):
+            argv = ["wes-annotate", row["vcf"], "-o", str(outdir / "wes"), "--prefix", sample]
+            if row.get("normal_sample"):
+                argv += ["--normal", row["normal_sample"]]
+            if fasta is not None:
+                argv += ["--fasta", str(fasta)]
+            argv += flags(config.step("wes"))
+            steps.append(Step(f"wes/{sample}", tuple(argv), outdir / "wes",
+                              _paths(row["vcf"], fasta)))  # fmt: skip
+            wes_done[sample] = outdir / "wes" / f"{sample}.mutations.tsv"
+        else:
+            skipped.append(Skip(f"wes/{sample}", "no vcf in the sample sheet"))
+    cna_done: dict[str, Path] = {}
+    genes = inputs.get("genes")
+    for row in sheet.to_dict("records"):
+        sample = row["sample"]
+        if not row.get("segments"):
+            skipped.append(Skip(f"cna/{sample}", "no segments in the sample sheet"))
+            continue
+        if genes is None:
+            skipped.append(Skip(f"cna/{sample}", "no [inputs] genes (gene coordinates)"))
+            continue
+        argv = ["cna", row["segments"], "--genes", str(genes), "-o", str(outdir / "cna"),
+                "--prefix", sample]  # fmt: skip
+        if row.get("fit"):
+            argv += ["--fit", row["fit"]]
+        elif row.get("purity"):
+            argv += ["--purity", row["purity"], "--ploidy", row.get("ploidy") or "2"]
+        argv += flags(config.step("cna"))
+        steps.append(Step(f"cna/{sample}", tuple(argv), outdir / "cna",
+                          _paths(row["segments"], row.get("fit"), genes)))  # fmt: skip
+        cna_done[sample] = outdir / "cna" / f"{sample}.cna_genes.tsv"
+    cohort_sheet = outdir / "run" / "samples.tsv"
+    _cohort_steps(steps, skipped, sheet, config, outdir, wes_done, cna_done, cohort_sheet)
+    return Plan(steps, skipped)
+
+
+def _paths(*items: object) -> tuple[Path, ...]:
+    return tuple(Path(str(i)) for i in items if i not in (None, "") and isinstance(i, str | Path))
+
+
+def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
+                  config: RunConfig, outdir: Path, wes_done: dict[str, Path],
+                  cna_done: dict[str, Path], cohort_sheet: Path) -> None:  # fmt: skip
+    inputs = config.inputs
+    has_response = "response" in sheet.columns and (sheet["response"] != "").any()
+    if (wes_done or cna_done) and has_response:
+        argv = ["alterations", str(cohort_sheet), "-o", str(outdir / "alterations")]
+        for path in wes_done.values():
+            argv += ["--mutations", str(path)]
+        for path in cna_done.values():
+            argv += ["--cna", str(path)]
+        if inputs.get("panel") is not None:
+            argv += ["--genes", str(inputs["panel"])]
+        argv += flags(config.step("alterations"))
+        needs = tuple(f"wes/{s}" for s in wes_done) + tuple(f"cna/{s}" for s in cna_done)
+        reads = (cohort_sheet, *wes_done.values(), *cna_done.values())
+        steps.append(Step("alterations", tuple(argv), outdir / "alterations", reads, needs))
+    else:
+        reason = "no response column" if not has_response else "no wes or cna step"
+        skipped.append(Skip("alterations", reason))
+    if wes_done and inputs.get("fasta") is not None:
+        vcfs = [outdir / "wes" / f"{s}.filtered.vcf.gz" for s in wes_done]
+        argv = ["signatures", *map(str, vcfs), "-o", str(outdir / "signatures"), "--fasta",
+                str(inputs["fasta"])]  # fmt: skip
+        if has_response:
+            argv += ["--samples", str(cohort_sheet)]
+        argv += flags(config.step("signatures"))
+        steps.append(Step("signatures", tuple(argv), outdir / "signatures",
+                          (*vcfs, Path(str(inputs["fasta"]))),
+                          tuple(f"wes/{s}" for s in wes_done)))  # fmt: skip
+    else:
+        reason = "no wes step" if not wes_done else "no [inputs] fasta"
+        skipped.append(Skip("signatures", reason))
+    comparisons = config.step("rna").get("comparisons", {"overall": {}})
+    if inputs.get("counts") is not None and inputs.get("rna_samples") is not None:
+        for name, options in comparisons.items():
+            argv = ["rna-de", str(inputs["counts"]), str(inputs["rna_samples"]), "-o",
+                    str(outdir / "rna" / name), *flags(options)]  # fmt: skip
+            steps.append(Step(f"rna/{name}", tuple(argv), outdir / "rna" / name,
+                              _paths(inputs["counts"], inputs["rna_samples"])))  # fmt: skip
+            source = inputs.get("gene_sets")
+            if source is None or options.get("interaction") or options.get("design"):
+                continue
+            results = outdir / "rna" / name / "de_results.tsv"
+            argv = ["gsea", str(results), "-o", str(outdir / "gsea" / name), "--genesets",
+                    str(source), *flags(config.step("gsea"))]  # fmt: skip
+            steps.append(Step(f"gsea/{name}", tuple(argv), outdir / "gsea" / name,
+                              (results,), (f"rna/{name}",)))  # fmt: skip
+    else:
+        skipped.append(Skip("rna", "no [inputs] counts and rna_samples"))
+    _single(steps, skipped, config, outdir, "pam50", ("expression",),
+            lambda: ["pam50", str(inputs["expression"])])  # fmt: skip
+    _single(steps, skipped, config, outdir, "pfs", ("pfs_expression", "pfs_survival"),
+            lambda: ["pfs-signature", str(inputs["pfs_expression"]),
+                     str(inputs["pfs_survival"])])  # fmt: skip
+    _single(steps, skipped, config, outdir, "clinical", ("clinical",),
+            lambda: ["clinical", str(inputs["clinical"])]
+            + (["--biomarkers", str(inputs["biomarkers"])] if "biomarkers" in inputs else []))
+
+
+def _single(steps: list[Step], skipped: list[Skip], config: RunConfig, outdir: Path,
+            name: str, needed: tuple[str, ...], argv: Any) -> None:  # fmt: skip
+    missing = [key for key in needed if key not in config.inputs]
+    if missing:
+        skipped.append(Skip(name, f"no [inputs] {', '.join(missing)}"))
+        return
+    files = tuple(Path(str(config.inputs[k])) for k in needed)
+    full = [*argv(), "-o", str(outdir / name), *flags(config.step(name))]
+    steps.append(Step(name, tuple(full), outdir / name, files))

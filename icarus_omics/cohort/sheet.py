@@ -1,0 +1,182 @@
+"""The run's two files: the sample sheet and the config.
+
+Sample sheet (TSV, one row per tumour sample; paths relative to the sheet's folder):
+
+============== ==========================================================================
+column          meaning
+============== ==========================================================================
+patient         patient id (required)
+sample          tumour sample id, unique (required); names the per-sample outputs
+timepoint       e.g. BL, onT (optional)
+response        R / NR, the group of the cohort comparisons (optional)
+best_response   CR, PR, SD, PD, NE (optional)
+vcf             FilterMutectCalls VCF of the sample -> wes step
+normal_sample   the normal's name in the VCF (optional; read from the header otherwise)
+segments        FACETS segments (cncf) -> cna step
+fit             FACETS fit table (purity, ploidy) for the segments
+purity, ploidy  instead of ``fit``
+============== ==========================================================================
+
+Config (TOML, or YAML by its suffix): an ``[inputs]`` table of cohort-level files
+(:data:`INPUTS`; paths relative to the config's folder) and one table per step holding
+that command's options by their Python names (``[cna] max_focal_mb = 0.05``); ``[rna]``
+lists the comparisons as ``[rna.comparisons.NAME]`` tables of rna-de options.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+COLUMNS = {
+    "patient": "patient id",
+    "sample": "tumour sample id",
+    "timepoint": "biopsy timepoint",
+    "response": "R / NR",
+    "best_response": "RECIST best response",
+    "vcf": "FilterMutectCalls VCF",
+    "normal_sample": "normal sample name in the VCF",
+    "segments": "FACETS segments",
+    "fit": "FACETS fit table",
+    "purity": "tumour purity",
+    "ploidy": "tumour ploidy",
+}
+FILE_COLUMNS = ("vcf", "segments", "fit")
+INPUTS = {
+    "fasta": "reference FASTA (with .fai) for wes and signatures",
+    "genes": "gene coordinates for cna",
+    "panel": "gene panel for alterations",
+    "counts": "RNA-seq gene counts (genes x samples)",
+    "rna_samples": "RNA-seq sample sheet",
+    "gene_sets": "GMT gene sets (or hallmark, kegg) for gsea",
+    "expression": "baseline TPM for pam50",
+    "pfs_expression": "baseline expression for pfs-signature",
+    "pfs_survival": "PFS table for pfs-signature",
+    "clinical": "clinical table for clinical",
+    "biomarkers": "biomarker table for clinical",
+}
+STEPS = ("wes", "cna", "alterations", "signatures", "rna", "gsea", "pam50", "pfs", "clinical")
+NAMED_RESOURCES = ("hallmark", "kegg")
+
+
+@dataclass
+class RunConfig:
+    """Cohort inputs (resolved paths, or resource names) and options per step."""
+
+    inputs: dict[str, Path | str] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+
+    def step(self, name: str) -> dict[str, Any]:
+        return dict(self.options.get(name, {}))
+
+
+def read_config(path: Path | None) -> tuple[RunConfig, list[str]]:
+    """The config and the problems found in it (all of them)."""
+    if path is None:
+        return RunConfig(), []
+    problems: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return RunConfig(source=path), [f"{path}: cannot read the config ({error})"]
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            document = yaml.safe_load(text) or {}
+        else:
+            import tomllib
+
+            document = tomllib.loads(text)
+    except Exception as error:  # the parsers' own error types differ
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return RunConfig(source=path), [f"{path}: not a valid config ({first})"]
+    if not isinstance(document, dict):
+        return RunConfig(source=path), [f"{path}: the config must be a table of tables"]
+    config = RunConfig(source=path)
+    for key, value in document.items():
+        if key == "inputs":
+            if not isinstance(value, dict):
+                problems.append(f"{path}: [inputs] must be a table")
+                continue
+            for name, item in value.items():
+                if name not in INPUTS:
+                    problems.append(f"{path}: unknown input {name!r} (known: {', '.join(INPUTS)})")
+                elif name == "gene_sets" and str(item) in NAMED_RESOURCES:
+                    config.inputs[name] = str(item)
+                else:
+                    config.inputs[name] = (path.parent / str(item)).resolve()
+        elif key in STEPS:
+            if not isinstance(value, dict):
+                problems.append(f"{path}: [{key}] must be a table of options")
+                continue
+            config.options[key] = value
+        else:
+            problems.append(f"{path}: unknown section [{key}] (known: inputs, {', '.join(STEPS)})")
+    for name, item in config.inputs.items():
+        if isinstance(item, Path) and not item.exists():
+            problems.append(f"{path}: input {name} = {item} does not exist")
+    return config, problems
+
+
+def check_sheet(sheet: pd.DataFrame, base: Path, source: str) -> tuple[pd.DataFrame, list[str]]:
+    """The sheet with file columns resolved against ``base``, and every problem found."""
+    problems: list[str] = []
+    unknown = [c for c in sheet.columns if c not in COLUMNS]
+    if unknown:
+        problems.append(f"{source}: unknown column(s) {', '.join(unknown)} "
+                        f"(known: {', '.join(COLUMNS)})")  # fmt: skip
+    for required in ("patient", "sample"):
+        if required not in sheet.columns:
+            problems.append(f"{source}: no {required} column")
+    if problems and any("no " in p for p in problems):
+        return sheet, problems
+    sheet = sheet.copy()
+    for column in sheet.columns:
+        sheet[column] = sheet[column].astype(str).str.strip()
+    for line, (patient, sample) in enumerate(zip(sheet["patient"], sheet["sample"], strict=True),
+                                             start=2):  # fmt: skip
+        if not patient or not sample:
+            problems.append(f"{source}: line {line}: patient and sample are required")
+    repeated = sheet["sample"][sheet["sample"].duplicated() & (sheet["sample"] != "")]
+    for name in repeated.unique():
+        problems.append(f"{source}: sample {name!r} is listed more than once")
+    for column in FILE_COLUMNS:
+        if column not in sheet.columns:
+            continue
+        resolved = []
+        for sample, value in zip(sheet["sample"], sheet[column], strict=True):
+            if not value:
+                resolved.append("")
+                continue
+            file = (base / value).resolve()
+            if not file.exists():
+                problems.append(f"{source}: sample {sample!r}: {column} {value} does not exist")
+            resolved.append(str(file))
+        sheet[column] = resolved
+    for column in ("purity", "ploidy"):
+        if column not in sheet.columns:
+            continue
+        for sample, value in zip(sheet["sample"], sheet[column], strict=True):
+            if value and not _positive(value):
+                problems.append(f"{source}: sample {sample!r}: {column} {value!r} is not a "
+                                "positive number")  # fmt: skip
+    if {"segments", "fit", "purity"} <= set(sheet.columns):
+        both = (sheet["fit"] != "") & (sheet["purity"] != "")
+        for sample in sheet.loc[both, "sample"]:
+            problems.append(f"{source}: sample {sample!r}: give a fit file or purity/ploidy, "
+                            "not both")  # fmt: skip
+    return sheet, problems
+
+
+def _positive(value: str) -> bool:
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return math.isfinite(number) and number > 0

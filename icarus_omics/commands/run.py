@@ -1,0 +1,191 @@
+"""``run``: a cohort from one sample sheet (and a config) to every table (library: cohort/)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from icarus_omics.commands.params import OutDir, Quiet, say, stderr, warn
+from icarus_omics.errors import IcarusError
+
+_SHEET = "Sample sheet (TSV): patient, sample, and per-sample inputs (vcf, segments, ...)."
+_CONFIG = "Config (TOML, or YAML by suffix): [inputs] cohort files and one table per step."
+
+
+def run(
+    samplesheet: Annotated[Path, typer.Argument(metavar="SAMPLESHEET", exists=True,
+                                                dir_okay=False, help=_SHEET)],
+    outdir: OutDir = Path("icarus-run"),
+    config: Annotated[Path | None, typer.Option(metavar="CONFIG", exists=True, dir_okay=False,
+                                                help=_CONFIG)] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=256, metavar="N",
+        help="Per-sample steps run at once.")] = 2,
+    only: Annotated[list[str] | None, typer.Option(metavar="STEP",
+        help="Run only this step (e.g. wes/P01_T, cna, pfs); repeatable.")] = None,
+    force: Annotated[bool, typer.Option("--force",
+        help="Run every step, even those whose outputs are current.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+        help="Print the steps and their command lines on stdout, run nothing.")] = False,
+    quiet: Quiet = False,
+) -> None:  # fmt: skip
+    """Run every step the sample sheet and config allow: wes-annotate and cna per sample
+    (in parallel), then alterations, signatures, rna-de and gsea, pam50, pfs-signature and
+    clinical; steps whose inputs are absent are skipped and said why.
+
+    Resumable: a rerun skips the steps whose inputs and options did not change since they
+    last succeeded. A failed step does not stop the others; run.json records every step
+    (ran, current, skipped, failed and why), the inputs with sha256 and the versions.
+    """
+    from icarus_omics.cohort.plan import plan
+    from icarus_omics.cohort.sheet import check_sheet, read_config
+    from icarus_omics.io.tables import read_tsv
+
+    table = read_tsv(samplesheet, what="sample sheet")
+    sheet, problems = check_sheet(table, samplesheet.parent, str(samplesheet))
+    settings, config_problems = read_config(config)
+    problems += config_problems
+    if problems:
+        for problem in problems:
+            stderr.print(f"problem: {problem}", markup=False, soft_wrap=True)
+        raise IcarusError(f"{len(problems)} problem(s) in the sample sheet or config, listed "
+                          "above; nothing was run")  # fmt: skip
+    steps = plan(sheet, settings, outdir.resolve(), samplesheet)
+    _skip_without_resources(steps)
+    chosen = [s for s in steps.steps if _selected(s.name, only)]
+    if only and not chosen:
+        known = ", ".join(s.name for s in steps.steps)
+        raise IcarusError(f"--only {', '.join(only)}: no such step (steps: {known})")
+    if dry_run:
+        for step in chosen:
+            print(step.name + "\t" + " ".join(step.argv))
+        for skip in steps.skipped:
+            print(f"{skip.name}\tskipped: {skip.reason}")
+        return
+    for skip in steps.skipped:
+        say(f"run: skipped {skip.name}: {skip.reason}", quiet)
+    _write_cohort_sheet(sheet, outdir)
+    results = _execute(chosen, outdir.resolve(), jobs, force, quiet)
+    failed = [name for name, result in results.items() if result["status"] == "failed"]
+    _write_manifest(outdir, samplesheet, config, settings, results, steps.skipped)
+    ran = sum(r["status"] == "ran" for r in results.values())
+    current = sum(r["status"] == "current" for r in results.values())
+    say(f"run: {ran} step(s) run, {current} current, {len(steps.skipped)} skipped, "
+        f"{len(failed)} failed; outputs in {outdir}", quiet)  # fmt: skip
+    if failed:
+        raise IcarusError(f"{len(failed)} step(s) failed: " + "; ".join(
+            f"{name}: {results[name]['message']}" for name in failed))  # fmt: skip
+
+
+PAM50_RESOURCES = ("pam50", "pam50-annotation", "pam50-subgroups")
+
+
+def _skip_without_resources(steps: Any) -> None:
+    """Steps that need reference data not installed are skipped, with the install command."""
+    from icarus_omics import resources
+    from icarus_omics.cohort.plan import Skip
+
+    needs = {"pam50": PAM50_RESOURCES}
+    for step in list(steps.steps):
+        names = needs.get(step.name, ())
+        if step.name.startswith("gsea/") and "--genesets" in step.argv:
+            source = step.argv[step.argv.index("--genesets") + 1]
+            names = (source,) if source in ("hallmark", "kegg") else ()
+        missing = [n for n in names if resources.installed_manifest(n) is None]
+        if missing:
+            steps.steps.remove(step)
+            hint = "; ".join(f"icarus-omics resources install {n} --from FILE" for n in missing)
+            steps.skipped.append(Skip(step.name, f"reference data not installed: {hint}"))
+
+
+def _selected(name: str, only: list[str] | None) -> bool:
+    if not only:
+        return True
+    return any(name == o or name.split("/")[0] == o for o in only)
+
+
+def _write_cohort_sheet(sheet: Any, outdir: Path) -> None:
+    from icarus_omics.io.files import staged_outputs
+    from icarus_omics.io.tables import write_tsv
+
+    keep = [c for c in ("sample", "patient", "timepoint", "response", "best_response")
+            if c in sheet.columns]  # fmt: skip
+    target = outdir / "run" / "samples.tsv"
+    with staged_outputs(outdir / "run") as stage:
+        write_tsv(sheet[keep], stage.path("samples.tsv"))
+        staged = stage.path("samples.tsv")
+        if target.exists() and target.read_bytes() == staged.read_bytes():
+            staged.unlink()  # unchanged: keep its time, so the cohort steps stay current
+
+
+def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
+             quiet: bool) -> dict[str, dict[str, Any]]:  # fmt: skip
+    from icarus_omics.cohort import state
+
+    results: dict[str, dict[str, Any]] = {}
+
+    def one(step: Any) -> dict[str, Any]:
+        failed_needs = [n for n in step.needs if results.get(n, {}).get("status") == "failed"]
+        if failed_needs:
+            return {"status": "skipped", "message": f"needs {', '.join(failed_needs)}, which "
+                    "failed", "seconds": 0.0}  # fmt: skip
+        if not force and state.is_current(outdir, step):
+            return {"status": "current", "message": "inputs and options unchanged",
+                    "seconds": 0.0}  # fmt: skip
+        state.forget(outdir, step)
+        started = time.monotonic()
+        argv = [sys.executable, "-m", "icarus_omics", *step.argv, "-q"]
+        if step.per_sample and jobs > 1 and "--threads" not in step.argv:
+            argv += ["--threads", "1"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        seconds = round(time.monotonic() - started, 2)
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            message = lines[-1] if lines else f"exit code {done.returncode}"
+            if done.returncode in (130, 143):
+                raise KeyboardInterrupt
+            return {"status": "failed", "message": message.removeprefix("error: "),
+                    "seconds": seconds}  # fmt: skip
+        state.save(outdir, step)
+        for line in done.stderr.splitlines():
+            if line.startswith("warning: "):
+                warn(f"{step.name}: {line.removeprefix('warning: ')}")
+        return {"status": "ran", "message": "", "seconds": seconds}
+
+    per_sample = [s for s in steps if s.per_sample]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for step, result in zip(per_sample, pool.map(one, per_sample), strict=True):
+            results[step.name] = {**result, "argv": list(step.argv)}
+            say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
+    for step in (s for s in steps if not s.per_sample):
+        result = one(step)
+        results[step.name] = {**result, "argv": list(step.argv)}
+        say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
+    return results
+
+
+def _write_manifest(outdir: Path, samplesheet: Path, config: Path | None, settings: Any,
+                    results: dict[str, dict[str, Any]], skipped: list[Any]) -> None:  # fmt: skip
+    from icarus_omics.io.files import file_sha256, staged_outputs
+    from icarus_omics.io.summary import write_summary
+
+    files = {"samplesheet": samplesheet.resolve()}
+    if config is not None:
+        files["config"] = config.resolve()
+    for name, path in settings.inputs.items():
+        if isinstance(path, Path) and path.is_file():
+            files[f"input:{name}"] = path
+    document = {
+        "steps": results,
+        "skipped": {s.name: s.reason for s in skipped},
+        "inputs": {name: {"path": str(path), "sha256": file_sha256(path)}
+                   for name, path in files.items()},
+        "options": settings.options,
+    }  # fmt: skip
+    with staged_outputs(outdir) as stage:
+        write_summary(document, stage.path("run.json"), outdir)

@@ -1,0 +1,129 @@
+"""`icarus-omics run`: the sheet and config checked as a whole, the plan, resumable steps and
+a failed sample that does not stop the others."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from icarus_omics.example.cohort import build_example_cohort
+from icarus_omics.io.cohort import write_example_cohort
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("example")
+    write_example_cohort(build_example_cohort(), folder)
+    return folder
+
+
+def cna_sheet(example: Path, folder: Path, samples: int = 3) -> Path:
+    """A sheet of ``samples`` tumours with FACETS segments and purity/ploidy only."""
+    fits = pd.read_csv(example / "cna" / "fits.tsv", sep="\t").head(samples)
+    sheet = pd.DataFrame({
+        "patient": fits["sample"].str.replace("_T", "", regex=False),
+        "sample": fits["sample"],
+        "segments": [str(example / "cna" / f"{s}.cncf.txt") for s in fits["sample"]],
+        "purity": fits["purity"],
+        "ploidy": fits["ploidy"],
+    })  # fmt: skip
+    path = folder / "sheet.tsv"
+    sheet.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def config(folder: Path, example: Path, extra: str = "") -> Path:
+    path = folder / "config.toml"
+    path.write_text(f'[inputs]\ngenes = "{example / "genes.tsv"}"\n\n[cna]\nmax_focal_mb = 0.05\n'
+                    + extra)  # fmt: skip
+    return path
+
+
+def test_every_problem_is_reported_at_once(cli: Cli, example: Path, tmp_path: Path) -> None:
+    sheet = pd.DataFrame({
+        "patient": ["P1", "P2", "P2"],
+        "sample": ["S1", "S2", "S2"],
+        "vcf": ["missing.vcf.gz", "", ""],
+        "purity": ["0.5", "high", "0.4"],
+        "colour": ["red", "blue", "green"],
+    })  # fmt: skip
+    sheet.to_csv(tmp_path / "sheet.tsv", sep="\t", index=False)
+    (tmp_path / "config.toml").write_text('[inputs]\nfasta = "nowhere.fa"\n\n[typo]\nx = 1\n')
+    code, out, err = cli("run", tmp_path / "sheet.tsv", "--config", tmp_path / "config.toml",
+                         "-o", tmp_path / "out")  # fmt: skip
+    assert code == 1 and out == ""
+    problems = [line for line in err.splitlines() if line.startswith("problem: ")]
+    for fragment in ("unknown column(s) colour", "sample 'S2' is listed more than once",
+                     "missing.vcf.gz does not exist", "purity 'high'", "unknown section [typo]",
+                     "nowhere.fa does not exist"):  # fmt: skip
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert err.splitlines()[-1].startswith("error: 6 problem(s)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_prints_the_plan_and_the_skips(cli: Cli, example: Path, tmp_path: Path) -> None:
+    sheet = cna_sheet(example, tmp_path)
+    code, out, err = cli("run", sheet, "--config", config(tmp_path, example), "-o",
+                         tmp_path / "out", "--dry-run")  # fmt: skip
+    assert code == 0, err
+    lines = dict(line.split("\t", 1) for line in out.splitlines())
+    assert lines["cna/P01_T"].startswith("cna ") and "--max-focal-mb 0.05" in lines["cna/P01_T"]
+    assert lines["wes/P01_T"] == "skipped: no vcf in the sample sheet"
+    assert lines["pfs"] == "skipped: no [inputs] pfs_expression, pfs_survival"
+    assert not (tmp_path / "out").exists()
+
+
+def test_rerun_is_resumable_and_a_failed_sample_spares_the_others(
+    cli: Cli, example: Path, tmp_path: Path
+) -> None:
+    sheet = cna_sheet(example, tmp_path)
+    settings = config(tmp_path, example)
+    out = tmp_path / "out"
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out, "--jobs", 2)
+    assert code == 0, err
+    first = {p.name: p.read_bytes() for p in (out / "cna").glob("*.tsv")}
+    assert sorted(first) == [f"P0{i}_T.cna_genes.tsv" for i in (1, 2, 3)]
+    # nothing changed: every step is current
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out)
+    assert code == 0 and "0 step(s) run, 3 current" in err
+    # one input newer: only its step runs again, with the same result
+    segments = example / "cna" / "P02_T.cncf.txt"
+    os.utime(segments, ns=(segments.stat().st_atime_ns, segments.stat().st_mtime_ns + 10**9))
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out)
+    assert code == 0 and "1 step(s) run, 2 current" in err and "cna/P02_T: ran" in err
+    assert {p.name: p.read_bytes() for p in (out / "cna").glob("*.tsv")} == first
+    # an option changed: every step it concerns runs again
+    code, _, err = cli("run", sheet, "--config", config(tmp_path, example, "wgd = \"no\"\n"),
+                       "-o", out)  # fmt: skip
+    assert code == 0 and "3 step(s) run" in err
+    # a broken input fails its own step only; run.json says which and why
+    broken = tmp_path / "broken.cncf.txt"
+    broken.write_text("not a segment table\n")
+    table = pd.read_csv(sheet, sep="\t")
+    table.loc[0, "segments"] = str(broken)
+    table.to_csv(sheet, sep="\t", index=False)
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out)
+    assert code == 1 and err.splitlines()[-1].startswith("error: 1 step(s) failed: cna/P01_T")
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["steps"]["cna/P01_T"]["status"] == "failed"
+    assert {manifest["steps"][f"cna/P0{i}_T"]["status"] for i in (2, 3)} <= {"ran", "current"}
+    assert manifest["inputs"]["samplesheet"]["sha256"]
+
+
+def test_only_runs_the_named_steps(cli: Cli, example: Path, tmp_path: Path) -> None:
+    sheet = cna_sheet(example, tmp_path)
+    code, _, err = cli("run", sheet, "--config", config(tmp_path, example), "-o",
+                       tmp_path / "out", "--only", "cna/P03_T")  # fmt: skip
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "out" / "cna").glob("*.tsv")] == ["P03_T.cna_genes.tsv"]
+    code, _, err = cli("run", sheet, "--config", config(tmp_path, example), "-o",
+                       tmp_path / "out", "--only", "nothing")  # fmt: skip
+    assert code == 1 and "no such step" in err
