@@ -90,9 +90,9 @@ def _skip_without_resources(steps: Any) -> None:
     from icarus_omics import resources
     from icarus_omics.cohort.plan import Skip
 
-    needs = {"pam50": PAM50_RESOURCES}
+    needs: dict[str, tuple[str, ...]] = {"pam50": PAM50_RESOURCES}
     for step in list(steps.steps):
-        names = needs.get(step.name, ())
+        names: tuple[str, ...] = needs.get(step.name, ())
         if step.name.startswith("gsea/") and "--genesets" in step.argv:
             source = step.argv[step.argv.index("--genesets") + 1]
             names = (source,) if source in ("hallmark", "kegg") else ()
