@@ -167,9 +167,18 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
     _single(steps, skipped, config, outdir, "pfs", ("pfs_expression", "pfs_survival"),
             lambda: ["pfs-signature", str(inputs["pfs_expression"]),
                      str(inputs["pfs_survival"])])  # fmt: skip
-    _single(steps, skipped, config, outdir, "clinical", ("clinical",),
-            lambda: ["clinical", str(inputs["clinical"])]
-            + (["--biomarkers", str(inputs["biomarkers"])] if "biomarkers" in inputs else []))
+    _single(
+        steps,
+        skipped,
+        config,
+        outdir,
+        "clinical",
+        ("clinical",),
+        lambda: (
+            ["clinical", str(inputs["clinical"])]
+            + (["--biomarkers", str(inputs["biomarkers"])] if "biomarkers" in inputs else [])
+        ),
+    )
 
 
 def _single(steps: list[Step], skipped: list[Skip], config: RunConfig, outdir: Path,
