@@ -225,3 +225,12 @@ def test_demo_clinical_endpoints_and_planted_markers(demo_dir: Path) -> None:
     assert pick.loc[("esr1_mutation", "PFS", "logrank"), "p_value"] > 0.05
     assert pick.loc[("pfs_risk_group", "PFS", "cox"), "estimate"] < 1  # low vs high risk
     assert (demo_dir / "clinical" / "waterfall.png").stat().st_size > 0
+
+
+def test_demo_is_run_on_the_example_with_a_report(demo_dir: Path) -> None:
+    manifest = json.loads((demo_dir / "run.json").read_text())
+    assert {s["status"] for s in manifest["steps"].values()} == {"ran"}
+    assert {"cna", "alterations", "signatures", "pfs", "rna/interaction"} <= set(manifest["steps"])
+    report = (demo_dir / "report.html").read_text()
+    for section in ("wes", "cna", "alterations", "signatures", "de-overall", "pfs", "clinical"):
+        assert f'<section id="{section}"' in report, section

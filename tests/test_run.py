@@ -89,6 +89,8 @@ def test_rerun_is_resumable_and_a_failed_sample_spares_the_others(
     out = tmp_path / "out"
     code, _, err = cli("run", sheet, "--config", settings, "-o", out, "--jobs", 2)
     assert code == 0, err
+    report = (out / "report.html").read_text()
+    assert '<section id="cna"' in report and "http://" not in report
     first = {p.name: p.read_bytes() for p in (out / "cna").glob("*.tsv")}
     assert sorted(first) == [f"P0{i}_T.cna_genes.tsv" for i in (1, 2, 3)]
     # nothing changed: every step is current

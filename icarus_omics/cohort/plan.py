@@ -1,10 +1,12 @@
 """Which steps a run makes of its sample sheet and config, and why others are skipped.
 
 A step is one icarus-omics command line (``argv``) with its output folder, the files it
-reads (for resumability) and the steps it waits for. Per-sample steps (``wes/SAMPLE``,
-``cna/SAMPLE``) come first and may run in parallel; cohort steps follow in the order of
-:data:`COHORT_ORDER`. A step whose inputs are absent is skipped with the reason. The same
-plan drives ``run`` and the Snakemake workflow, so both run the same command lines.
+reads (for resumability) and the steps it waits for. Per-sample steps (``wes/SAMPLE``, and
+``cna/SAMPLE`` when samples give purity and ploidy rather than a FACETS fit file) come
+first and may run in parallel; cohort steps follow in the order of :data:`COHORT_ORDER`
+(``cna`` over all samples at once when they give fit files). A step whose inputs are
+absent is skipped with the reason. The same plan drives ``run`` and the Snakemake
+workflow, so both run the same command lines.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pandas as pd
 
 from icarus_omics.cohort.sheet import RunConfig
 
-COHORT_ORDER = ("alterations", "signatures", "rna", "gsea", "pam50", "pfs", "clinical")
+COHORT_ORDER = ("cna", "alterations", "signatures", "rna", "gsea", "pam50", "pfs",
+                "clinical")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,29 +86,47 @@ def plan(sheet: pd.DataFrame, config: RunConfig, outdir: Path, sheet_path: Path)
             wes_done[sample] = outdir / "wes" / f"{sample}.mutations.tsv"
         else:
             skipped.append(Skip(f"wes/{sample}", "no vcf in the sample sheet"))
-    cna_done: dict[str, Path] = {}
-    genes = inputs.get("genes")
+    cna_done = _cna_steps(steps, skipped, sheet, config, outdir)
+    cohort_sheet = outdir / "run" / "samples.tsv"
+    _cohort_steps(steps, skipped, sheet, config, outdir, wes_done, cna_done, cohort_sheet)
+    return Plan(steps, skipped)
+
+
+def _cna_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame, config: RunConfig,
+               outdir: Path) -> dict[str, Path]:  # fmt: skip
+    """One ``cna`` step over every sample when all give a FACETS fit file (it also writes the
+    cohort's gene x sample matrices); else one ``cna/SAMPLE`` step each (purity/ploidy)."""
+    genes = config.inputs.get("genes")
+    rows = []
     for row in sheet.to_dict("records"):
-        sample = row["sample"]
         if not row.get("segments"):
-            skipped.append(Skip(f"cna/{sample}", "no segments in the sample sheet"))
-            continue
-        if genes is None:
-            skipped.append(Skip(f"cna/{sample}", "no [inputs] genes (gene coordinates)"))
-            continue
+            skipped.append(Skip(f"cna/{row['sample']}", "no segments in the sample sheet"))
+        elif genes is None:
+            skipped.append(Skip(f"cna/{row['sample']}", "no [inputs] genes (gene coordinates)"))
+        else:
+            rows.append(row)
+    done = {row["sample"]: outdir / "cna" / f"{row['sample']}.cna_genes.tsv" for row in rows}
+    options = flags(config.step("cna"))
+    if rows and all(row.get("fit") for row in rows):
+        fits = list(dict.fromkeys(row["fit"] for row in rows))
+        argv = ["cna", *(row["segments"] for row in rows), "--genes", str(genes), "-o",
+                str(outdir / "cna")]  # fmt: skip
+        for fit in fits:
+            argv += ["--fit", fit]
+        reads = _paths(*(row["segments"] for row in rows), *fits, genes)
+        steps.append(Step("cna", (*argv, *options), outdir / "cna", reads))
+        return done
+    for row in rows:
+        sample = row["sample"]
         argv = ["cna", row["segments"], "--genes", str(genes), "-o", str(outdir / "cna"),
                 "--prefix", sample]  # fmt: skip
         if row.get("fit"):
             argv += ["--fit", row["fit"]]
         elif row.get("purity"):
             argv += ["--purity", row["purity"], "--ploidy", row.get("ploidy") or "2"]
-        argv += flags(config.step("cna"))
-        steps.append(Step(f"cna/{sample}", tuple(argv), outdir / "cna",
+        steps.append(Step(f"cna/{sample}", (*argv, *options), outdir / "cna",
                           _paths(row["segments"], row.get("fit"), genes)))  # fmt: skip
-        cna_done[sample] = outdir / "cna" / f"{sample}.cna_genes.tsv"
-    cohort_sheet = outdir / "run" / "samples.tsv"
-    _cohort_steps(steps, skipped, sheet, config, outdir, wes_done, cna_done, cohort_sheet)
-    return Plan(steps, skipped)
+    return done
 
 
 def _paths(*items: object) -> tuple[Path, ...]:
@@ -126,7 +147,8 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
         if inputs.get("panel") is not None:
             argv += ["--genes", str(inputs["panel"])]
         argv += flags(config.step("alterations"))
-        needs = tuple(f"wes/{s}" for s in wes_done) + tuple(f"cna/{s}" for s in cna_done)
+        cna_steps = [s.name for s in steps if s.name == "cna" or s.name.startswith("cna/")]
+        needs = tuple(f"wes/{s}" for s in wes_done) + tuple(cna_steps)
         reads = (cohort_sheet, *wes_done.values(), *cna_done.values())
         steps.append(Step("alterations", tuple(argv), outdir / "alterations", reads, needs))
     else:
@@ -152,14 +174,15 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
                     str(outdir / "rna" / name), *flags(options)]  # fmt: skip
             steps.append(Step(f"rna/{name}", tuple(argv), outdir / "rna" / name,
                               _paths(inputs["counts"], inputs["rna_samples"])))  # fmt: skip
-            source = inputs.get("gene_sets")
-            if source is None or options.get("interaction") or options.get("design"):
-                continue
+            if options.get("interaction") or options.get("design"):
+                continue  # GSEA ranks paired treatment effects only
             results = outdir / "rna" / name / "de_results.tsv"
-            argv = ["gsea", str(results), "-o", str(outdir / "gsea" / name), "--genesets",
-                    str(source), *flags(config.step("gsea"))]  # fmt: skip
-            steps.append(Step(f"gsea/{name}", tuple(argv), outdir / "gsea" / name,
-                              (results,), (f"rna/{name}",)))  # fmt: skip
+            for label, source in config.gene_sets.items():
+                folder = f"{name}_{label}" if label else name
+                argv = ["gsea", str(results), "-o", str(outdir / "gsea" / folder),
+                        "--genesets", str(source), *flags(config.step("gsea"))]  # fmt: skip
+                steps.append(Step(f"gsea/{folder}", tuple(argv), outdir / "gsea" / folder,
+                                  (results,), (f"rna/{name}",)))  # fmt: skip
     else:
         skipped.append(Skip("rna", "no [inputs] counts and rna_samples"))
     _single(steps, skipped, config, outdir, "pam50", ("expression",),

@@ -18,8 +18,10 @@ purity, ploidy  instead of ``fit``
 ============== ==========================================================================
 
 Config (TOML, or YAML by its suffix): an ``[inputs]`` table of cohort-level files
-(:data:`INPUTS`; paths relative to the config's folder) and one table per step holding
-that command's options by their Python names (``[cna] max_focal_mb = 0.05``); ``[rna]``
+(:data:`INPUTS`; paths relative to the config's folder; ``gene_sets`` may be a table of
+labelled sources, ``{example = "sets.gmt", hallmark = "hallmark"}``) and one table per step
+holding that command's options by their Python names (``[cna] max_focal_mb = 0.05``;
+option values naming a file relative to the config's folder are made absolute); ``[rna]``
 lists the comparisons as ``[rna.comparisons.NAME]`` tables of rna-de options.
 """
 
@@ -70,6 +72,7 @@ class RunConfig:
     inputs: dict[str, Path | str] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    gene_sets: dict[str, Path | str] = field(default_factory=dict)  # label -> GMT or name
 
     def step(self, name: str) -> dict[str, Any]:
         return dict(self.options.get(name, {}))
@@ -107,21 +110,37 @@ def read_config(path: Path | None) -> tuple[RunConfig, list[str]]:
             for name, item in value.items():
                 if name not in INPUTS:
                     problems.append(f"{path}: unknown input {name!r} (known: {', '.join(INPUTS)})")
-                elif name == "gene_sets" and str(item) in NAMED_RESOURCES:
-                    config.inputs[name] = str(item)
+                elif name == "gene_sets":
+                    labelled = item if isinstance(item, dict) else {"": item}
+                    for label, source in labelled.items():
+                        config.gene_sets[str(label)] = (
+                            str(source) if str(source) in NAMED_RESOURCES
+                            else (path.parent / str(source)).resolve())  # fmt: skip
                 else:
                     config.inputs[name] = (path.parent / str(item)).resolve()
         elif key in STEPS:
             if not isinstance(value, dict):
                 problems.append(f"{path}: [{key}] must be a table of options")
                 continue
-            config.options[key] = value
+            config.options[key] = _with_paths(value, path.parent)
         else:
             problems.append(f"{path}: unknown section [{key}] (known: inputs, {', '.join(STEPS)})")
-    for name, item in config.inputs.items():
+    for name, item in [*config.inputs.items(), *config.gene_sets.items()]:
         if isinstance(item, Path) and not item.exists():
-            problems.append(f"{path}: input {name} = {item} does not exist")
+            problems.append(f"{path}: input {name or 'gene_sets'} = {item} does not exist")
     return config, problems
+
+
+def _with_paths(options: Any, folder: Path) -> Any:
+    """Option values that name a file relative to the config's folder, made absolute (so a
+    config works from any working directory); tables and lists are walked."""
+    if isinstance(options, dict):
+        return {key: _with_paths(value, folder) for key, value in options.items()}
+    if isinstance(options, list):
+        return [_with_paths(value, folder) for value in options]
+    if isinstance(options, str) and "/" in options and (folder / options).is_file():
+        return str((folder / options).resolve())
+    return options
 
 
 def check_sheet(sheet: pd.DataFrame, base: Path, source: str) -> tuple[pd.DataFrame, list[str]]:

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 from icarus_omics.commands.params import OutDir, Quiet, say
 from icarus_omics.io.files import staged_outputs
 from icarus_omics.io.tables import read_tsv, write_tsv
-from icarus_omics.io.wes_run import WesOptions, run_wes
-from icarus_omics.somatic.rules import Thresholds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,96 +16,151 @@ SUMMARY_COLUMNS = ("sample", "response", "records", "calls", "passed", "nonsynon
 
 
 def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
-    """Generate the example cohort and run every step on it.
+    """Generate the example cohort and run every step on it: ``run`` on the example's
+    sample sheet and config (``example/run_sheet.tsv``, ``example/run.yaml``).
 
     Writes the cohort's input files to OUTDIR/example (reference FASTA, Mutect2 VCFs
-    with VEP annotation, FACETS segments, sample sheet) and each step's outputs to its own
-    subfolder: wes/ (per-sample wes-annotate outputs, cohort.maf, cohort_summary.tsv),
-    cna/ (gene copy-number categories), alterations/ (matrix, frequencies, oncoplot),
-    signatures/ (catalogues, COSMIC exposures, association with response), rna/ (paired DE
-    overall, in responders, in non-responders, the response x treatment interaction, and
-    on-treatment samples by drug target), gsea/ (each paired result on the example gene
-    sets, and on Hallmark when it is installed), pam50/ (baseline subtypes, when the PAM50
-    reference data are installed; otherwise the install commands are printed), pfs/
-    (the adaptive-lasso PFS signature on 50 baseline tumours) and clinical/ (the trial's
-    endpoints, and HER3, ESR1 and the signature's risk group against outcome).
+    with VEP annotation, FACETS segments, RNA-seq counts, baseline expression, PFS and
+    clinical tables) and each step's outputs to its own subfolder: wes/ (per-sample
+    wes-annotate outputs, cohort.maf, cohort_summary.tsv), cna/ (gene copy-number
+    categories), alterations/ (matrix, frequencies, oncoplot), signatures/ (catalogues,
+    COSMIC exposures, association with response), rna/ (paired DE overall, in responders, in
+    non-responders, the response x treatment interaction, and on-treatment samples by drug
+    target), gsea/ (each paired result on the example gene sets, and on Hallmark when it is
+    installed), pam50/ (baseline subtypes, when the PAM50 reference data are installed;
+    otherwise the install commands are printed), pfs/ (the adaptive-lasso PFS signature on
+    50 baseline tumours) and clinical/ (the trial's endpoints, and HER3, ESR1 and the
+    signature's risk group against outcome); run.json and run/ hold the run's record.
     """
-    import pandas as pd
+    import json
 
-    from icarus_omics.commands import alterations as alterations_command
-    from icarus_omics.commands import cna as cna_command
-    from icarus_omics.commands import signatures as signatures_command
-    from icarus_omics.example.cohort import build_example_cohort
-    from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
-    from icarus_omics.io.cohort import REFERENCE, write_example_cohort
+    from icarus_omics.commands import run as run_command
 
     example = outdir / "example"
-    sheet = write_example_cohort(build_example_cohort(), example)
-    samples = read_tsv(sheet, ["tumor_sample", "normal_sample", "vcf", "response"], "sample sheet")
-    wes = outdir / "wes"
-    rows, mafs = [], []
-    for tumor, normal, vcf, response in (
-        samples[["tumor_sample", "normal_sample", "vcf", "response"]]
-        .astype(str)
-        .itertuples(index=False)
-    ):
-        options = WesOptions(
-            Thresholds(),
-            tumor=tumor,
-            normal=normal or None,
-            fasta=example / REFERENCE,
-            annotate=True,
-        )
-        summary = run_wes(example / vcf, wes, options)
-        maf = read_tsv(wes / f"{summary.sample}.maf", what="MAF")
-        mafs.append(maf)
-        nonsynonymous = int((maf["nonsynonymous"] == "true").sum())
-        rows.append((summary.sample, response, summary.records, summary.calls,
-                     summary.passed, nonsynonymous))  # fmt: skip
-    with staged_outputs(wes) as stage:
-        write_tsv(pd.concat(mafs, ignore_index=True), stage.path("cohort.maf"))
-        write_tsv(
-            pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)), stage.path("cohort_summary.tsv")
-        )
-    tumors = list(samples["tumor_sample"].astype(str))
-    cna_command.cna(
-        [example / "cna" / f"{t}.cncf.txt" for t in tumors],
-        example / "genes.tsv",
-        outdir / "cna",
-        fit=[example / "cna" / "fits.tsv"],
-        max_focal_mb=DEMO_MAX_FOCAL_MB,  # the example genome's contigs are 120 kb long
-        quiet=True,
-    )
-    alterations_command.alterations(
-        sheet,
-        outdir / "alterations",
-        mutations=[wes / f"{t}.mutations.tsv" for t in tumors],
-        cna=[outdir / "cna" / f"{t}.cna_genes.tsv" for t in tumors],
-        genes=example / "panel.txt",
-        quiet=True,
-    )
-    signatures_command.signatures(
-        [wes / f"{t}.filtered.vcf.gz" for t in tumors],
-        outdir / "signatures",
-        fasta=example / REFERENCE,
-        exome=True,  # the study's data are exomes
-        samples=sheet,
-        threads=1,
-        quiet=True,
-    )
-    from icarus_omics.commands.demo_rna import run_rna_demo
-
-    comparisons = run_rna_demo(samples, example, outdir)
-    subtyped = _run_pam50(samples, example, outdir, quiet)
-    signature = _run_pfs_signature(example, outdir)
+    sheet, config, samples = _write_example(example)
+    run_command.run(sheet, outdir, config=config, jobs=2, quiet=True)
+    skipped = json.loads((outdir / "run.json").read_text())["skipped"]
+    for name, reason in skipped.items():
+        say(f"demo: {name} skipped: {reason}", quiet)
+    rows = _cohort_maf(samples, outdir / "wes")
+    signature = len(read_tsv(outdir / "pfs" / "signature.tsv", ["gene"], "signature"))
     _run_clinical(samples, example, outdir)
-    passed = sum(r[4] for r in rows)
+    from icarus_omics.io.report import write_report
+
+    manifest = json.loads((outdir / "run.json").read_text())
+    write_report(outdir, outdir / "report.html", "icarus-omics demo: the example cohort", manifest)
+    passed = sum(int(str(r[4])) for r in rows)
+    subtyped = "" if "pam50" in skipped else " and PAM50 subtypes"
     say(
-        f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(comparisons)} RNA-seq "
+        f"demo: {len(rows)} tumours, {passed:,} passing calls, {len(RNA_COMPARISONS)} RNA-seq "
         f"comparisons with GSEA{subtyped}, a {signature}-gene PFS signature, the trial's "
         f"endpoints; outputs in {outdir}",
         quiet,
     )
+
+
+# comparison -> rna-de options (the study's comparisons, section 5 of the SPEC)
+RNA_COMPARISONS: dict[str, dict[str, object]] = {
+    "overall": {},
+    "responders": {"subset": ["response=R"]},
+    "non_responders": {"subset": ["response=NR"]},
+    "interaction": {"interaction": "response:R:NR"},
+    "drug_target_onT": {
+        "design": "~ drug_target",
+        "contrast": "drug_target:positive:negative",
+        "subset": ["timepoint=onT"],
+    },
+}
+
+
+def _write_example(example: Path) -> tuple[Path, Path, pd.DataFrame]:
+    """Every input file of the example, the run's sample sheet and its config."""
+    import json
+
+    import pandas as pd
+
+    from icarus_omics import resources
+    from icarus_omics.example.cohort import build_example_cohort
+    from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
+    from icarus_omics.example.rna import build_example_rna
+    from icarus_omics.example.subtypes import build_example_expression
+    from icarus_omics.example.survival import build_example_survival
+    from icarus_omics.io.cohort import (
+        REFERENCE,
+        write_example_cohort,
+        write_example_expression,
+        write_example_rna,
+        write_example_survival,
+    )
+
+    cohort_sheet = write_example_cohort(build_example_cohort(), example)
+    samples = read_tsv(cohort_sheet, ["patient", "tumor_sample", "normal_sample", "vcf",
+                                      "response", "best_response"], "sample sheet")  # fmt: skip
+    rna = write_example_rna(build_example_rna(samples), example)
+    expression = write_example_expression(build_example_expression(samples), example)
+    survival = write_example_survival(build_example_survival(), example)
+    truth = read_tsv(expression["truth"], ["sample", "patient"], "subtype truth")
+    response = samples.set_index("patient")["response"].astype(str)
+    pam50_sheet = truth.assign(response=truth["patient"].map(response))
+    sheet = pd.DataFrame({
+        "patient": samples["patient"],
+        "sample": samples["tumor_sample"],
+        "timepoint": "BL",
+        "response": samples["response"],
+        "best_response": samples["best_response"],
+        "vcf": samples["vcf"],
+        "normal_sample": samples["normal_sample"],
+        "segments": "cna/" + samples["tumor_sample"] + ".cncf.txt",
+        "fit": "cna/fits.tsv",
+    })  # fmt: skip
+    relative = lambda path: str(path.relative_to(example))  # noqa: E731
+    gene_sets = {"example": relative(rna["gene_sets"])}
+    if resources.installed_manifest("hallmark") is not None:
+        gene_sets["hallmark"] = "hallmark"
+    config = {
+        "inputs": {
+            "fasta": REFERENCE, "genes": "genes.tsv", "panel": "panel.txt",
+            "counts": relative(rna["counts"]), "rna_samples": relative(rna["samples"]),
+            "gene_sets": gene_sets, "expression": relative(expression["tpm"]),
+            "pfs_expression": relative(survival["expression"]),
+            "pfs_survival": relative(survival["pfs"]),
+        },
+        "cna": {"max_focal_mb": DEMO_MAX_FOCAL_MB},  # the example's contigs are 120 kb
+        "signatures": {"exome": True},  # the study's data are exomes
+        "rna": {"comparisons": RNA_COMPARISONS},
+        "gsea": {"permutations": 2_000},  # the command's default is 10,000
+        "pam50": {"samples": "expression/samples.tsv", "group": "response"},
+    }  # fmt: skip
+    with staged_outputs(example) as stage:
+        write_tsv(sheet, stage.path("run_sheet.tsv"))
+        write_tsv(pam50_sheet[["sample", "patient", "response"]],
+                  stage.path("expression/samples.tsv"))  # fmt: skip
+        # JSON is YAML: the config is written as YAML without a YAML writer
+        stage.path("run.yaml").write_text(json.dumps(config, indent=2) + "\n")
+    return example / "run_sheet.tsv", example / "run.yaml", samples
+
+
+def _cohort_maf(samples: pd.DataFrame, wes: Path) -> list[tuple[object, ...]]:
+    """wes/cohort.maf and wes/cohort_summary.tsv from the per-sample outputs."""
+    import json
+
+    import pandas as pd
+
+    rows: list[tuple[object, ...]] = []
+    mafs = []
+    for tumor, response in samples[["tumor_sample", "response"]].astype(str).itertuples(
+            index=False):  # fmt: skip
+        summary = json.loads((wes / f"{tumor}.summary.json").read_text())
+        maf = read_tsv(wes / f"{tumor}.maf", what="MAF")
+        mafs.append(maf)
+        nonsynonymous = int((maf["nonsynonymous"] == "true").sum())
+        rows.append((tumor, response, summary["records"], summary["calls"], summary["passed"],
+                     nonsynonymous))  # fmt: skip
+    with staged_outputs(wes) as stage:
+        write_tsv(pd.concat(mafs, ignore_index=True), stage.path("cohort.maf"))
+        write_tsv(pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)),
+                  stage.path("cohort_summary.tsv"))  # fmt: skip
+    return rows
 
 
 def _run_clinical(samples: pd.DataFrame, example: Path, outdir: Path) -> None:
@@ -128,43 +181,3 @@ def _run_clinical(samples: pd.DataFrame, example: Path, outdir: Path) -> None:
                               by=["her3_hscore", "esr1_mutation", "pfs_risk_group"],
                               biomarkers=written["biomarkers"], orr_ci=0.90, null_orr=0.12,
                               quiet=True)  # fmt: skip
-
-
-def _run_pfs_signature(example: Path, outdir: Path) -> int:
-    """The adaptive-lasso PFS signature on the 50 baseline tumours, the study's settings."""
-    from icarus_omics.commands import pfs_signature as pfs_command
-    from icarus_omics.example.survival import build_example_survival
-    from icarus_omics.io.cohort import write_example_survival
-
-    written = write_example_survival(build_example_survival(), example)
-    pfs_command.pfs_signature(written["expression"], written["pfs"], outdir / "pfs",
-                              quiet=True)  # fmt: skip
-    genes = read_tsv(outdir / "pfs" / "signature.tsv", ["gene"], "signature")
-    return len(genes)
-
-
-PAM50_RESOURCES = ("pam50", "pam50-annotation", "pam50-subgroups")
-
-
-def _run_pam50(samples: pd.DataFrame, example: Path, outdir: Path, quiet: bool) -> str:
-    """PAM50 on the baseline TPM when its reference data are installed, else say how."""
-    from icarus_omics import resources
-    from icarus_omics.commands import pam50 as pam50_command
-    from icarus_omics.example.subtypes import build_example_expression
-    from icarus_omics.io.cohort import write_example_expression
-
-    written = write_example_expression(build_example_expression(samples), example)
-    missing = [name for name in PAM50_RESOURCES if resources.installed_manifest(name) is None]
-    if missing:
-        hints = "; ".join(f"icarus-omics resources install {name} --from FILE" for name in missing)
-        say(f"demo: pam50 skipped, its reference data are not installed: {hints}", quiet)
-        return ""
-    truth = read_tsv(written["truth"], ["sample", "patient"], "subtype truth")
-    response = samples.set_index("patient")["response"].astype(str)
-    sheet = truth.assign(response=truth["patient"].map(response))[["sample", "patient", "response"]]
-    with staged_outputs(example / "expression") as stage:
-        write_tsv(sheet, stage.path("samples.tsv"))
-    pam50_command.pam50(written["tpm"], outdir / "pam50",
-                        samples=example / "expression" / "samples.tsv", group="response",
-                        quiet=True)  # fmt: skip
-    return " and PAM50 subtypes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -40,7 +41,8 @@ def run(
 
     Resumable: a rerun skips the steps whose inputs and options did not change since they
     last succeeded. A failed step does not stop the others; run.json records every step
-    (ran, current, skipped, failed and why), the inputs with sha256 and the versions.
+    (ran, current, skipped, failed and why), the inputs with sha256 and the versions, and
+    report.html shows the results in one self-contained page.
     """
     from icarus_omics.cohort.plan import plan
     from icarus_omics.cohort.sheet import check_sheet, read_config
@@ -72,7 +74,10 @@ def run(
     _write_cohort_sheet(sheet, outdir)
     results = _execute(chosen, outdir.resolve(), jobs, force, quiet)
     failed = [name for name, result in results.items() if result["status"] == "failed"]
-    _write_manifest(outdir, samplesheet, config, settings, results, steps.skipped)
+    manifest = _write_manifest(outdir, samplesheet, config, settings, results, steps.skipped)
+    from icarus_omics.io.report import write_report
+
+    write_report(outdir, outdir / "report.html", f"icarus-omics: {samplesheet.stem}", manifest)
     ran = sum(r["status"] == "ran" for r in results.values())
     current = sum(r["status"] == "current" for r in results.values())
     say(f"run: {ran} step(s) run, {current} current, {len(steps.skipped)} skipped, "
@@ -170,7 +175,8 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
 
 
 def _write_manifest(outdir: Path, samplesheet: Path, config: Path | None, settings: Any,
-                    results: dict[str, dict[str, Any]], skipped: list[Any]) -> None:  # fmt: skip
+                    results: dict[str, dict[str, Any]],
+                    skipped: list[Any]) -> dict[str, Any]:  # fmt: skip
     from icarus_omics.io.files import file_sha256, staged_outputs
     from icarus_omics.io.summary import write_summary
 
@@ -189,3 +195,5 @@ def _write_manifest(outdir: Path, samplesheet: Path, config: Path | None, settin
     }  # fmt: skip
     with staged_outputs(outdir) as stage:
         write_summary(document, stage.path("run.json"), outdir)
+    manifest: dict[str, Any] = json.loads((outdir / "run.json").read_text())
+    return manifest
