@@ -129,3 +129,39 @@ def test_only_runs_the_named_steps(cli: Cli, example: Path, tmp_path: Path) -> N
     code, _, err = cli("run", sheet, "--config", config(tmp_path, example), "-o",
                        tmp_path / "out", "--only", "nothing")  # fmt: skip
     assert code == 1 and "no such step" in err
+
+
+def test_a_run_killed_midway_completes_on_rerun(example: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sheet = cna_sheet(example, tmp_path, samples=8)
+    settings = config(tmp_path, example)
+    command = [sys.executable, "-m", "icarus_omics", "run", str(sheet), "--config",
+               str(settings), "--jobs", "1", "-q", "-o"]  # fmt: skip
+    clean = subprocess.run([*command, str(tmp_path / "clean")], capture_output=True, text=True,
+                           check=False)  # fmt: skip
+    assert clean.returncode == 0, clean.stderr
+    killed = subprocess.Popen([*command, str(tmp_path / "out")], stderr=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    record_folder = tmp_path / "out" / "run" / "steps"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(record_folder.glob("*.json"))) < 2:
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGTERM)
+    _, err = killed.communicate(timeout=60)
+    assert killed.returncode == 143, err
+    done_before = len(list(record_folder.glob("*.json")))
+    assert 2 <= done_before < 8
+    rerun = subprocess.run([*command, str(tmp_path / "out")], capture_output=True, text=True,
+                           check=False)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    outputs = sorted((tmp_path / "out" / "cna").glob("*.tsv"))
+    assert [p.name for p in outputs] == [
+        p.name for p in sorted((tmp_path / "clean" / "cna").glob("*.tsv"))
+    ]
+    for path in outputs:
+        assert path.read_bytes() == (tmp_path / "clean" / "cna" / path.name).read_bytes()
+    assert not list((tmp_path / "out").rglob("*.partial"))

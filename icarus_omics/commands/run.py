@@ -147,7 +147,13 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
         argv = [sys.executable, "-m", "icarus_omics", *step.argv, "-q"]
         if step.per_sample and jobs > 1 and "--threads" not in step.argv:
             argv += ["--threads", "1"]
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        live.add(child)
+        try:
+            _, error_text = child.communicate()
+        finally:
+            live.discard(child)
+        done = subprocess.CompletedProcess(argv, child.returncode, "", error_text)
         seconds = round(time.monotonic() - started, 2)
         if done.returncode != 0:
             lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -162,15 +168,27 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
                 warn(f"{step.name}: {line.removeprefix('warning: ')}")
         return {"status": "ran", "message": "", "seconds": seconds}
 
+    live: set[subprocess.Popen[str]] = set()
     per_sample = [s for s in steps if s.per_sample]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         for step, result in zip(per_sample, pool.map(one, per_sample), strict=True):
             results[step.name] = {**result, "argv": list(step.argv)}
             say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
-    for step in (s for s in steps if not s.per_sample):
-        result = one(step)
-        results[step.name] = {**result, "argv": list(step.argv)}
-        say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
+        pool.shutdown()
+        for step in (s for s in steps if not s.per_sample):
+            result = one(step)
+            results[step.name] = {**result, "argv": list(step.argv)}
+            say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
+    except BaseException:
+        # interrupted: stop the steps still running (they leave no output, only staged
+        # files that the next run removes) before the interrupt ends this one
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in list(live):
+            child.terminate()
+        for child in list(live):
+            child.wait()
+        raise
     return results
 
 
