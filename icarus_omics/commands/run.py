@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -192,6 +193,27 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
     return results
 
 
+def _step_resources(outdir: Path, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reference data each step used (name, file, sha256, seed), from the steps'
+    summaries: COSMIC signatures, gene sets, PAM50 tables, knowledge bases."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in sorted(results):
+        folder = outdir / name.split("/")[0]
+        for summary in sorted(folder.rglob("*summary.json")) if folder.is_dir() else []:
+            try:
+                block = json.loads(summary.read_text()).get("run", {})
+            except (OSError, ValueError):
+                continue
+            for item in block.get("resources") or []:
+                key = (str(item.get("name")), str(item.get("sha256")))
+                if item.get("path"):  # relative to the step's folder there, to OUTDIR here
+                    where = (summary.parent / str(item["path"])).resolve()
+                    item = {**item, "path": os.path.relpath(where, outdir.resolve())}
+                found.setdefault(key, {**item, "step": name.split("/")[0],
+                                       "seed": block.get("seed")})  # fmt: skip
+    return list(found.values())
+
+
 def _write_manifest(outdir: Path, samplesheet: Path, config: Path | None, settings: Any,
                     results: dict[str, dict[str, Any]],
                     skipped: list[Any]) -> dict[str, Any]:  # fmt: skip
@@ -206,6 +228,7 @@ def _write_manifest(outdir: Path, samplesheet: Path, config: Path | None, settin
             files[f"input:{name}"] = path
     document = {
         "steps": results,
+        "resources": _step_resources(outdir, results),
         "skipped": {s.name: s.reason for s in skipped},
         "inputs": {name: {"path": str(path), "sha256": file_sha256(path)}
                    for name, path in files.items()},
