@@ -291,43 +291,42 @@ def _section_id(kind: str, name: str, used: set[str]) -> str:
 
 
 def _rna(run_dir: Path) -> list[Section]:
-    sections, used = [], set[str]()
-    for folder in _comparisons(run_dir / "rna", "de_results.tsv"):
-        results = read_report_table(folder / "de_results.tsv", ("gene", "log2FoldChange", "padj"))
-        summary = (
-            _json(folder / "de_summary.json") if (folder / "de_summary.json").is_file() else None
-        )
-        figures = _figure(
-            folder,
-            "volcano",
-            f"Volcano plot, {folder.name}",
-            "log2 fold change against -log10 p; the top genes are named.",
-        )
-        section = expression.de_section(
-            _section_id("de", folder.name, used), folder.name, results, summary, figures
-        )
-        names = ["de_results.tsv", "de_summary.json", "volcano.*"]
-        sections.append(_sourced(section, run_dir, folder, names))
-    return sections
+    return _per_comparison(
+        run_dir, "rna", "de", ("gene", "log2FoldChange", "padj"), "volcano",
+        ("Volcano plot", "log2 fold change against -log10 p; the top genes are named."),
+        expression.de_section,
+    )  # fmt: skip
 
 
 def _gsea(run_dir: Path) -> list[Section]:
+    return _per_comparison(
+        run_dir, "gsea", "gsea", ("term", "nes", "padj"), "dotplot",
+        ("Enrichment", "Normalised enrichment score; dot size: gene ratio; colour: padj."),
+        expression.gsea_section,
+    )  # fmt: skip
+
+
+def _per_comparison(
+    run_dir: Path,
+    kind: str,
+    stem: str,
+    required: tuple[str, ...],
+    figure: str,
+    words: tuple[str, str],
+    build: Callable[..., Section],
+) -> list[Section]:
+    """One section per comparison folder under ``run_dir/kind`` holding ``STEM_results.tsv``
+    (DE: ``de_results.tsv``, GSEA: ``gsea_results.tsv``), its summary and its figure."""
     sections, used = [], set[str]()
-    for folder in _comparisons(run_dir / "gsea", "gsea_results.tsv"):
-        results = read_report_table(folder / "gsea_results.tsv", ("term", "nes", "padj"))
-        path = folder / "gsea_summary.json"
+    table, summary_name = f"{stem}_results.tsv", f"{stem}_summary.json"
+    for folder in _comparisons(run_dir / kind, table):
+        results = read_report_table(folder / table, required)
+        path = folder / summary_name
         summary = _json(path) if path.is_file() else None
-        figures = _figure(
-            folder,
-            "dotplot",
-            f"Enrichment, {folder.name}",
-            "Normalised enrichment score; dot size: gene ratio; colour: padj.",
-        )
-        section = expression.gsea_section(
-            _section_id("gsea", folder.name, used), folder.name, results, summary, figures
-        )
-        names = ["gsea_results.tsv", "gsea_summary.json", "dotplot.*"]
-        sections.append(_sourced(section, run_dir, folder, names))
+        figures = _figure(folder, figure, f"{words[0]}, {folder.name}", words[1])
+        section = build(_section_id(stem, folder.name, used), folder.name, results, summary,
+                        figures)  # fmt: skip
+        sections.append(_sourced(section, run_dir, folder, [table, summary_name, f"{figure}.*"]))
     return sections
 
 
