@@ -41,17 +41,15 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from measure import GNU_TIME, work_dir
+from measure import icarus_version, measure, work_dir
 
 from icarus_omics import resources
 from icarus_omics.commands.demo import RNA_COMPARISONS
@@ -82,13 +80,6 @@ class Simulated:
     sheet: Path
     config: Path
     lines: list[str]  # what was simulated, for the report
-
-
-@dataclass(frozen=True)
-class Measured:
-    wall: float
-    peak: int  # MiB
-    status: int
 
 
 def all_patients(wes: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -184,26 +175,6 @@ def simulate(folder: Path, n_patients: int, seed: int) -> Simulated:
     return Simulated(folder / "run_sheet.tsv", folder / "run.yaml", lines)
 
 
-def run_measured(command: list[str], log: Path) -> Measured:
-    """Wall seconds and peak resident memory (MiB) of ``command`` as measure.run_child
-    measures them (GNU time writes its figure to a file here), with the command's output in
-    ``log``; does not stop on failure (``run`` exits non-zero when a step fails, after
-    writing run.json)."""
-    peak_file = log.with_suffix(".peak")
-    wrapped = ["/usr/bin/time", "-o", str(peak_file), "-f", "peak_kib=%M", *command]
-    start = time.perf_counter()
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            wrapped if GNU_TIME else command, stdout=out, stderr=subprocess.STDOUT
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    reported = peak_file.read_text().splitlines() if GNU_TIME and peak_file.is_file() else []
-    reported = [line for line in reported if line.startswith("peak_kib=")]
-    peak_kib = int(reported[-1].split("=")[1]) if reported else usage.ru_maxrss
-    return Measured(elapsed, peak_kib // 1024, os.waitstatus_to_exitcode(status))
-
-
 def step_rows(steps: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     """Table rows (step, status, steps, seconds): per-sample steps summed by kind, then the
     cohort steps in the order they ran."""
@@ -233,13 +204,6 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> int:
     return width + status_width + 6
 
 
-def icarus_version() -> str:
-    try:
-        return version("icarus-omics")
-    except PackageNotFoundError:
-        return "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=GOAL_PATIENTS)
@@ -265,7 +229,7 @@ def main() -> None:
     out = work / "out"
     command = [sys.executable, "-m", "icarus_omics", "run", str(simulated.sheet), "--config",
                str(simulated.config), "-o", str(out), "--jobs", str(args.jobs)]  # fmt: skip
-    measured = run_measured(command, work / "run.log")
+    measured = measure(command, work / "run.log", check=False)
     manifest_path = out / "run.json"
     if not manifest_path.is_file():
         tail = "\n".join((work / "run.log").read_text().splitlines()[-20:])

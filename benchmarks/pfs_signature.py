@@ -41,16 +41,13 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from measure import GNU_TIME, run_child, work_dir
+from measure import icarus_version, measure, run_child, work_dir
 
 REPO = Path(__file__).resolve().parents[1]
 ANCHOR = REPO.parent / "shared" / "anchors" / "adaptive_lasso_cox.R"
@@ -124,23 +121,6 @@ def icarus(*args: object) -> list[str]:
     return [sys.executable, "-m", "icarus_omics", *map(str, args)]
 
 
-def run_logged(command: list[str], log: Path) -> tuple[float, int]:
-    """Like measure.run_child (wall seconds, peak MiB via GNU time), but keeps the
-    command's standard output in ``log``."""
-    wrapped = ["/usr/bin/time", "-f", "peak_kib=%M", *command] if GNU_TIME else command
-    start = time.perf_counter()
-    with open(log, "w") as out:
-        process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    error = process.stderr.read().decode() if process.stderr else ""
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(command[:6])} ...\n{error}")
-    reported = [line for line in error.splitlines() if line.startswith("peak_kib=")]
-    peak_kib = int(reported[-1].split("=")[1]) if reported else usage.ru_maxrss
-    return elapsed, peak_kib // 1024
-
-
 def run_r(work: Path, expression: pd.DataFrame, survival: pd.DataFrame, folds: Path) -> RRun:
     """The anchor on the same data and the first rows of our folds."""
     rscript = shutil.which("Rscript")
@@ -154,7 +134,8 @@ def run_r(work: Path, expression: pd.DataFrame, survival: pd.DataFrame, folds: P
     survival.to_csv(folder / "survival.tsv", sep="\t", index=False)
     command = [rscript, str(ANCHOR), str(folder / "expression.tsv"), str(folder / "survival.tsv")]
     command += [f"{folder}/", "--foldids", str(folds), "--nfolds", str(FOLDS)]
-    wall, peak = run_logged(command, folder / "log.txt")
+    measured = measure(command, folder / "log.txt")
+    wall, peak = measured.wall, measured.peak
     log = (folder / "log.txt").read_text()
     lines = log.splitlines()
     timing = re.search(r"wall_s load=\S+ fit=([\d.]+)", log)
@@ -204,13 +185,6 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
     print(f"{'':{width}}{'icarus':>14}{'R glmnet':>14}{'R / icarus':>12}".rstrip())
     for label, ours, theirs, ratio in rows:
         print(f"{label:{width}}{ours:>14}{theirs:>14}{ratio:>12}".rstrip())
-
-
-def icarus_version() -> str:
-    try:
-        return version("icarus-omics")
-    except PackageNotFoundError:
-        return "?"
 
 
 def main() -> None:
