@@ -51,21 +51,18 @@ import numpy as np
 import pandas as pd
 from measure import icarus_version, measure, work_dir
 
-from icarus_omics import resources
-from icarus_omics.commands.demo import RNA_COMPARISONS
+from icarus_omics.commands.demo import write_run_files
 from icarus_omics.example.cohort import build_example_cohort
-from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
 from icarus_omics.example.rna import build_example_rna
 from icarus_omics.example.subtypes import build_example_expression
 from icarus_omics.example.survival import build_example_survival
 from icarus_omics.io.cohort import (
-    REFERENCE,
     write_example_cohort,
     write_example_expression,
     write_example_rna,
     write_example_survival,
 )
-from icarus_omics.io.tables import read_tsv, write_tsv
+from icarus_omics.io.tables import read_tsv
 
 MAX_WES_PATIENTS = 99  # build_example_cohort takes 2 to 99 patients
 RESPONDER_SHARE = 7 / 12  # as in build_example_cohort
@@ -111,45 +108,7 @@ def simulate(folder: Path, n_patients: int, seed: int) -> Simulated:
     survival_data = build_example_survival(n_patients=n_patients, seed=seed + 3)
     survival = write_example_survival(survival_data, folder)
 
-    truth = read_tsv(expression["truth"], ["sample", "patient"], "subtype truth")
-    response = patients.set_index("patient")["response"].astype(str)
-    pam50_sheet = truth.assign(response=truth["patient"].map(response))
-    sheet = pd.DataFrame({
-        "patient": samples["patient"],
-        "sample": samples["tumor_sample"],
-        "timepoint": "BL",
-        "response": samples["response"],
-        "best_response": samples["best_response"],
-        "vcf": samples["vcf"],
-        "normal_sample": samples["normal_sample"],
-        "segments": "cna/" + samples["tumor_sample"] + ".cncf.txt",
-        "fit": "cna/fits.tsv",
-    })  # fmt: skip
-    write_tsv(sheet, folder / "run_sheet.tsv")
-    write_tsv(pam50_sheet[["sample", "patient", "response"]], folder / "expression/samples.tsv")
-
-    def relative(path: Path) -> str:
-        return str(path.relative_to(folder))
-
-    gene_sets = {"example": relative(rna["gene_sets"])}
-    if resources.installed_manifest("hallmark") is not None:
-        gene_sets["hallmark"] = "hallmark"
-    config = {
-        "inputs": {
-            "fasta": REFERENCE, "genes": "genes.tsv", "panel": "panel.txt",
-            "counts": relative(rna["counts"]), "rna_samples": relative(rna["samples"]),
-            "gene_sets": gene_sets, "expression": relative(expression["tpm"]),
-            "pfs_expression": relative(survival["expression"]),
-            "pfs_survival": relative(survival["pfs"]),
-        },
-        "cna": {"max_focal_mb": DEMO_MAX_FOCAL_MB},  # the example's contigs are 120 kb
-        "signatures": {"exome": True},
-        "rna": {"comparisons": RNA_COMPARISONS},
-        "gsea": {"permutations": 2_000},
-        "pam50": {"samples": "expression/samples.tsv", "group": "response"},
-    }  # fmt: skip
-    # JSON is YAML: the config is written as YAML without a YAML writer
-    (folder / "run.yaml").write_text(json.dumps(config, indent=2) + "\n")
+    sheet, config = write_run_files(folder, samples, patients, rna, expression, survival)
 
     n_records = sum(len(records) for _, records in cohort.calls.values())
     n_normals = int((samples["normal_sample"].astype(str) != "").sum())
@@ -172,7 +131,7 @@ def simulate(folder: Path, n_patients: int, seed: int) -> Simulated:
         f"PFS signature: {pfs.shape[1]} baseline samples x {pfs.shape[0]} genes, "
         f"{int(survival_data.pfs['event'].sum())} events",
     ]
-    return Simulated(folder / "run_sheet.tsv", folder / "run.yaml", lines)
+    return Simulated(sheet, config, lines)
 
 
 def step_rows(steps: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:

@@ -75,18 +75,12 @@ RNA_COMPARISONS: dict[str, dict[str, object]] = {
 
 def _write_example(example: Path) -> tuple[Path, Path, pd.DataFrame]:
     """Every input file of the example, the run's sample sheet and its config."""
-    import json
 
-    import pandas as pd
-
-    from icarus_omics import resources
     from icarus_omics.example.cohort import build_example_cohort
-    from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
     from icarus_omics.example.rna import build_example_rna
     from icarus_omics.example.subtypes import build_example_expression
     from icarus_omics.example.survival import build_example_survival
     from icarus_omics.io.cohort import (
-        REFERENCE,
         write_example_cohort,
         write_example_expression,
         write_example_rna,
@@ -99,8 +93,26 @@ def _write_example(example: Path) -> tuple[Path, Path, pd.DataFrame]:
     rna = write_example_rna(build_example_rna(samples), example)
     expression = write_example_expression(build_example_expression(samples), example)
     survival = write_example_survival(build_example_survival(), example)
+    sheet, config = write_run_files(example, samples, samples, rna, expression, survival)
+    return sheet, config, samples
+
+
+def write_run_files(example: Path, samples: pd.DataFrame, patients: pd.DataFrame,
+                    rna: dict[str, Path], expression: dict[str, Path],
+                    survival: dict[str, Path]) -> tuple[Path, Path]:  # fmt: skip
+    """The run's sample sheet (``run_sheet.tsv``: one row per WES tumour of ``samples``),
+    the PAM50 sample sheet (responses of ``patients``) and the config (``run.yaml``) of an
+    example cohort written under ``example``; returns the sheet and the config."""
+    import json
+
+    import pandas as pd
+
+    from icarus_omics import resources
+    from icarus_omics.example.copy_number import DEMO_MAX_FOCAL_MB
+    from icarus_omics.io.cohort import REFERENCE
+
     truth = read_tsv(expression["truth"], ["sample", "patient"], "subtype truth")
-    response = samples.set_index("patient")["response"].astype(str)
+    response = patients.set_index("patient")["response"].astype(str)
     pam50_sheet = truth.assign(response=truth["patient"].map(response))
     sheet = pd.DataFrame({
         "patient": samples["patient"],
@@ -137,7 +149,7 @@ def _write_example(example: Path) -> tuple[Path, Path, pd.DataFrame]:
                   stage.path("expression/samples.tsv"))  # fmt: skip
         # JSON is YAML: the config is written as YAML without a YAML writer
         stage.path("run.yaml").write_text(json.dumps(config, indent=2) + "\n")
-    return example / "run_sheet.tsv", example / "run.yaml", samples
+    return example / "run_sheet.tsv", example / "run.yaml"
 
 
 def _cohort_maf(samples: pd.DataFrame, wes: Path) -> list[tuple[object, ...]]:
