@@ -80,3 +80,26 @@ def rscript_with(*packages: str) -> str:
         reason = " ".join(line.strip() for line in lines[first : first + 2])
         missing_reference(f"R cannot load {', '.join(packages)}: {reason}")
     return rscript
+
+
+def leftovers(outdir: Path) -> list[str]:
+    """Every file or folder in ``outdir``, hidden ones (``.NAME.icarus-….partial``) included."""
+    if not outdir.exists():
+        return []
+    return sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*"))
+
+
+def assert_refused(result: CliResult, outdir: Path, *fragments: str, code: int = 1) -> None:
+    """Exit ``code``, one ``error: `` line naming every fragment, no traceback, nothing in -o."""
+    exit_code, out, err = result
+    assert exit_code == code, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and out == ""
+    for fragment in fragments:
+        assert fragment in err, err
+    assert leftovers(outdir) == []
+
+
+def warnings_in(err: str) -> list[str]:
+    """The ``warning: `` lines of a command's stderr."""
+    return [line for line in err.splitlines() if line.startswith("warning: ")]

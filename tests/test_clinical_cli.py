@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, assert_refused, warnings_in
 
 Cli = Callable[..., CliResult]
 Row = Sequence[object]
@@ -34,28 +34,6 @@ def write_table(path: Path, header: Sequence[str], rows: Sequence[Row]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def leftovers(outdir: Path) -> list[str]:
-    """Every file or folder in ``outdir``, hidden ones (``.NAME.…partial``) included."""
-    if not outdir.exists():
-        return []
-    return sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*"))
-
-
-def assert_refused(result: CliResult, outdir: Path, *fragments: str, code: int = 1) -> None:
-    """Exit ``code``, one ``error: `` line naming every fragment, no traceback, nothing in -o."""
-    exit_code, out, err = result
-    assert exit_code == code, err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and out == ""
-    for fragment in fragments:
-        assert fragment in err, err
-    assert leftovers(outdir) == []
-
-
-def warnings_in(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("warning: ")]
 
 
 def read_tsv(path: Path) -> pd.DataFrame:

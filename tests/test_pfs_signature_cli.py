@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, assert_refused, leftovers, warnings_in
 
 Cli = Callable[..., CliResult]
 Edit = Callable[[pd.DataFrame, pd.DataFrame], None]
@@ -76,28 +76,6 @@ def simple_folds(samples: list[str], repeats: int = 2, k: int = 3) -> pd.DataFra
                           for i, s in enumerate(samples)})  # fmt: skip
     table.insert(0, "repeat", range(1, repeats + 1))
     return table.astype(str)
-
-
-def leftovers(outdir: Path) -> list[str]:
-    """Every file or folder in ``outdir``, hidden ones (``.NAME.icarus-….partial``) included."""
-    if not outdir.exists():
-        return []
-    return sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*"))
-
-
-def assert_refused(result: CliResult, outdir: Path, *fragments: str) -> None:
-    """Exit 1, one ``error: `` line naming every fragment, no traceback, nothing in -o."""
-    code, out, err = result
-    assert code == 1, err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and out == ""
-    for fragment in fragments:
-        assert fragment in err, err
-    assert leftovers(outdir) == []
-
-
-def warnings_in(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("warning: ")]
 
 
 def read_summary(path: Path) -> dict:
