@@ -63,8 +63,6 @@ def clinical(
     Writes endpoints.tsv, patients.tsv, association.tsv (with --by), Kaplan-Meier figures,
     a waterfall (with tumor_change_pct), a forest plot (with --by) and clinical_summary.json.
     """
-    import numpy as np
-
     from icarus_omics.clinical.associations import associations, evaluable_responders
     from icarus_omics.clinical.endpoints import Settings, endpoint_table, grouping, levels
     from icarus_omics.clinical.patients import prepare_patients
@@ -116,7 +114,6 @@ def clinical(
         shown = (f": ORR {int(row['events'])}/{int(row['n'])} = {100 * row['estimate']:.1f}% "
                  f"({100 * row['ci_level']:.0f}% CI {100 * row['ci_low']:.1f}-"
                  f"{100 * row['ci_high']:.1f})")  # fmt: skip
-    del np
     say(f"clinical: {len(patients)} patients{shown}; {len(endpoints)} endpoint rows"
         + (f", {len(markers)} marker(s)" if markers else ""), quiet)  # fmt: skip
 
