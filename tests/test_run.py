@@ -49,11 +49,11 @@ def config(folder: Path, example: Path, extra: str = "") -> Path:
 
 def test_every_problem_is_reported_at_once(cli: Cli, example: Path, tmp_path: Path) -> None:
     sheet = pd.DataFrame({
-        "patient": ["P1", "P2", "P2"],
-        "sample": ["S1", "S2", "S2"],
-        "vcf": ["missing.vcf.gz", "", ""],
-        "purity": ["0.5", "high", "0.4"],
-        "colour": ["red", "blue", "green"],
+        "patient": ["P1", "P2", "P2", "P3"],
+        "sample": ["S1", "S2", "S2", "../x"],
+        "vcf": ["missing.vcf.gz", "", "", ""],
+        "purity": ["0.5", "high", "0.4", ""],
+        "colour": ["red", "blue", "green", "grey"],
     })  # fmt: skip
     sheet.to_csv(tmp_path / "sheet.tsv", sep="\t", index=False)
     (tmp_path / "config.toml").write_text('[inputs]\nfasta = "nowhere.fa"\n\n[typo]\nx = 1\n')
@@ -63,9 +63,9 @@ def test_every_problem_is_reported_at_once(cli: Cli, example: Path, tmp_path: Pa
     problems = [line for line in err.splitlines() if line.startswith("problem: ")]
     for fragment in ("unknown column(s) colour", "sample 'S2' is listed more than once",
                      "missing.vcf.gz does not exist", "purity 'high'", "unknown section [typo]",
-                     "nowhere.fa does not exist"):  # fmt: skip
+                     "nowhere.fa does not exist", "'../x'"):  # fmt: skip
         assert any(fragment in p for p in problems), (fragment, problems)
-    assert err.splitlines()[-1].startswith("error: 6 problem(s)")
+    assert err.splitlines()[-1].startswith("error: 7 problem(s)")
     assert not (tmp_path / "out").exists()
 
 

@@ -51,6 +51,7 @@ def run(
 
     table = read_tsv(samplesheet, what="sample sheet")
     sheet, problems = check_sheet(table, samplesheet.parent, str(samplesheet))
+    problems += _unsafe_names(sheet, samplesheet)
     settings, config_problems = read_config(config)
     problems += config_problems
     if problems:
@@ -86,6 +87,19 @@ def run(
     if failed:
         raise IcarusError(f"{len(failed)} step(s) failed: " + "; ".join(
             f"{name}: {results[name]['message']}" for name in failed))  # fmt: skip
+
+
+def _unsafe_names(sheet: Any, samplesheet: Path) -> list[str]:
+    """Sample names become file and step names: each must pass the file-name rule."""
+    from icarus_omics.io.files import safe_name
+
+    problems = []
+    for sample in sheet["sample"] if "sample" in sheet.columns else []:
+        try:
+            safe_name(str(sample), "sample", "rename it in the sample sheet")
+        except IcarusError as error:
+            problems.append(f"{samplesheet}: {error}")
+    return problems
 
 
 PAM50_RESOURCES = ("pam50", "pam50-annotation", "pam50-subgroups")
