@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from icarus_omics.expression.glm import information, outer_products
+from icarus_omics.expression.gram import Gram
 
 ARMIJO_EPSILON = 1e-4  # DESeq2.cpp fitDisp
 LOG_ALPHA_LIMITS = (-30.0, 10.0)  # fitDisp keeps proposals inside these (lgamma stability)
@@ -81,7 +81,7 @@ def log_posterior(
         - inverse * np.log1p(mu * alpha)
     ).sum(axis=0)
     w = 1.0 / (1.0 / mu + alpha)
-    value = likelihood - 0.5 * np.linalg.slogdet(information(design, w))[1]
+    value = likelihood - 0.5 * Gram(design, w).logdet()
     if prior is not None:
         value = value - 0.5 * (log_alpha - prior.log_mean) ** 2 / prior.variance
     return np.asarray(value)
@@ -96,7 +96,6 @@ def dlog_posterior(
 ) -> np.ndarray:
     """Derivative of :func:`log_posterior` with respect to log dispersion (DESeq2's
     ``dlog_posterior``)."""
-    p = design.shape[1]
     alpha = np.exp(log_alpha)
     inverse = 1.0 / alpha
     likelihood = inverse * (
@@ -107,8 +106,7 @@ def dlog_posterior(
         + counts / (mu + inverse)
     ).sum(axis=0)
     w = 1.0 / (1.0 / mu + alpha)
-    precision = np.linalg.inv(information(design, w)).reshape(-1, p * p)
-    leverage = outer_products(design) @ precision.T  # x_i' (X'WX)^-1 x_i
+    leverage = Gram(design, w).leverage()  # x_i' (X'WX)^-1 x_i
     cox_reid = 0.5 * alpha * (leverage * w * w).sum(axis=0)  # -1/2 tr(B^-1 dB) * alpha
     value = likelihood + cox_reid
     if prior is not None:

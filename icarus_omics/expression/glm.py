@@ -3,8 +3,9 @@ vectorised across genes.
 
 DESeq2 (and pydeseq2) fit every gene on its own: a p x p solve per iteration per gene in a
 loop. Here one iteration updates a whole block of genes: the per-gene information matrices
-X' W X come from one matrix product (sample outer products x weights), the solves are one
-batched LAPACK call. The dispersion search lives in :mod:`icarus_omics.expression.dispersion`.
+X' W X and their solves are batched in :class:`~icarus_omics.expression.gram.Gram`, which
+also keeps a paired design's patient block out of them (linear, not cubic, in patients).
+The dispersion search lives in :mod:`icarus_omics.expression.dispersion`.
 
 Arrays are samples x genes (``counts``, ``mu``), as in pydeseq2; per-gene vectors have one
 value per gene column; ``design`` is samples x coefficients.
@@ -17,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit, gammaln
 from scipy.stats import norm
+
+from icarus_omics.expression.gram import Gram, information
 
 # DESeq2's ridge for unpenalised fits: lambda = 1e-6 on the log2 scale (fitNbinomGLMs,
 # betaPrior = FALSE), i.e. lambdaNatLogScale = 1e-6 / log(2)^2 on the natural-log scale
@@ -38,18 +41,6 @@ class IrlsFit(NamedTuple):
     def converged(self) -> np.ndarray:
         """Genes whose IRLS converged (all but the fallback ones)."""
         return ~self.fallback
-
-
-def outer_products(design: np.ndarray) -> np.ndarray:
-    """Per-sample outer products x_i x_i', flattened: samples x (coefficients^2)."""
-    n, p = design.shape
-    return (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
-
-
-def information(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """X' diag(w_g) X for every gene g: genes x p x p, from one matrix product."""
-    p = design.shape[1]
-    return (weights.T @ outer_products(design)).reshape(-1, p, p)
 
 
 def nb_nll(counts: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -110,8 +101,7 @@ def irls(
         diagonals (samples x genes), and ``fallback``: genes whose coefficients left
         +-``max_beta`` or that reached ``max_iterations``, for the per-gene optimiser.
     """
-    n_genes, p = counts.shape[1], design.shape[1]
-    ridge = np.eye(p) * RIDGE
+    n_genes = counts.shape[1]
     beta = _initial_beta(counts, size_factors, design)
     active = np.ones(n_genes, dtype=bool)
     fallback = np.zeros(n_genes, dtype=bool)
@@ -124,8 +114,7 @@ def irls(
         y, m, a = counts[:, idx], mu[:, idx], dispersion[idx]
         w = m / (1.0 + m * a)
         z = np.log(m / size_factors[:, None]) + (y - m) / m
-        lhs = information(design, w) + ridge
-        new = np.linalg.solve(lhs, (design.T @ (w * z)).T[:, :, None])[:, :, 0]
+        new = Gram(design, w, RIDGE).solve((design.T @ (w * z)).T)
         stop = (np.abs(new) > max_beta).any(axis=1) | (iteration >= max_iterations)
         fallback[idx[stop]] = True
         keep = idx[~stop]
@@ -143,10 +132,8 @@ def irls(
 
 def hat_diagonals(design: np.ndarray, mu: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
     """Diagonal of W^1/2 X (X'WX + ridge)^-1 X' W^1/2 per gene (samples x genes)."""
-    p = design.shape[1]
     w = mu / (1.0 + mu * dispersion)
-    inverse = np.linalg.inv(information(design, w) + np.eye(p) * RIDGE)
-    return (outer_products(design) @ inverse.reshape(-1, p * p).T) * w
+    return Gram(design, w, RIDGE).leverage() * w
 
 
 def wald_test(
@@ -159,13 +146,16 @@ def wald_test(
     lfc_null: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two-sided Wald test of ``contrast . beta = lfc_null`` per gene (natural log scale);
-    the sandwich standard error DESeq2 uses. Returns p-values, statistics, standard errors."""
+    the sandwich standard error DESeq2 uses, sqrt(c' H M H c) with M = X'WX and
+    H = (M + ridge)^-1. ``ridge`` is a diagonal matrix. Returns p-values, statistics,
+    standard errors."""
     contrast = np.asarray(contrast, dtype=float).ravel()
     w = mu / (1.0 + mu * dispersion)
-    m = information(design, w)
-    h = np.linalg.inv(m + ridge)
-    hc = h @ contrast
-    se = np.sqrt(np.einsum("gp,gpq,gq->g", hc, m, hc))
+    diagonal = np.diag(ridge)
+    if not np.array_equal(ridge, np.diag(diagonal)) or np.ptp(diagonal) > 0:
+        raise ValueError("wald_test: the ridge must be a multiple of the identity")
+    gram = Gram(design, w, float(diagonal[0]))
+    se = np.sqrt(gram.quadratic(gram.solve(contrast)))
     stat = (beta @ contrast - lfc_null * contrast.sum()) / se
     return 2.0 * norm.sf(np.abs(stat)), stat, se
 
