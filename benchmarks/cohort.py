@@ -4,13 +4,10 @@ Simulates a cohort of ``--patients`` patients with the example generators and wr
 with the ``icarus_omics.io.cohort.write_example_*`` writers, as ``icarus-omics demo`` does:
 
 * WES and copy number (``example.cohort.build_example_cohort``): one Mutect2 + VEP VCF and
-  one FACETS segment table per tumour, the reference FASTA and gene models. The generator
-  takes 2 to 99 patients, so a larger cohort gets its first 99 patients here (said so in
-  the output);
+  one FACETS segment table per tumour, the reference FASTA and gene models;
 * paired RNA-seq, baseline and on-treatment (``example.rna.build_example_rna``) and
-  baseline TPM for PAM50 (``example.subtypes.build_example_expression``) for every patient:
-  the WES patients with their responses, then (past 99) ``P100``, ... with a response drawn
-  at the WES cohort's rate (7 in 12 respond);
+  baseline TPM for PAM50 (``example.subtypes.build_example_expression``) for every patient,
+  with the WES cohort's responses;
 * baseline expression and PFS of ``--patients`` tumours for the PFS signature
   (``example.survival.build_example_survival``).
 
@@ -64,8 +61,6 @@ from icarus_omics.io.cohort import (
 )
 from icarus_omics.io.tables import read_tsv
 
-MAX_WES_PATIENTS = 99  # build_example_cohort takes 2 to 99 patients
-RESPONDER_SHARE = 7 / 12  # as in build_example_cohort
 GOAL_PATIENTS, GOAL_SECONDS, GOAL_CORES = 200, 15 * 60, 2
 PER_SAMPLE_KINDS = ("wes", "cna")
 
@@ -79,28 +74,14 @@ class Simulated:
     lines: list[str]  # what was simulated, for the report
 
 
-def all_patients(wes: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """``patient`` and ``response`` of ``n`` patients: the WES cohort's, then ``P100``, ...
-    with responses drawn at the WES cohort's rate."""
-    extra = n - len(wes)
-    rng = np.random.default_rng(seed)
-    responds = rng.random(extra) < RESPONDER_SHARE
-    more = pd.DataFrame({
-        "patient": [f"P{i}" for i in range(len(wes) + 1, n + 1)],
-        "response": np.where(responds, "R", "NR"),
-    })  # fmt: skip
-    return pd.concat([wes[["patient", "response"]], more], ignore_index=True)
-
-
 def simulate(folder: Path, n_patients: int, seed: int) -> Simulated:
     """Every input file under ``folder``, the run's sample sheet and config (as
     ``icarus_omics.commands.demo._write_example`` writes them, at ``n_patients``)."""
-    n_wes = min(n_patients, MAX_WES_PATIENTS)
-    cohort = build_example_cohort(n_patients=n_wes, seed=seed)
+    cohort = build_example_cohort(n_patients=n_patients, seed=seed)
     cohort_sheet = write_example_cohort(cohort, folder)
     samples = read_tsv(cohort_sheet, ["patient", "tumor_sample", "normal_sample", "vcf",
                                       "response", "best_response"], "sample sheet")  # fmt: skip
-    patients = all_patients(samples, n_patients, seed + 4)
+    patients = samples[["patient", "response"]]
     rna_data = build_example_rna(patients, seed=seed + 1)
     rna = write_example_rna(rna_data, folder)
     expression_data = build_example_expression(patients, seed=seed + 2)
@@ -112,16 +93,10 @@ def simulate(folder: Path, n_patients: int, seed: int) -> Simulated:
 
     n_records = sum(len(records) for _, records in cohort.calls.values())
     n_normals = int((samples["normal_sample"].astype(str) != "").sum())
-    capped = (
-        f" (build_example_cohort takes at most {MAX_WES_PATIENTS} patients: the first "
-        f"{n_wes} of {n_patients})"
-        if n_wes < n_patients
-        else ""
-    )
     counts, tpm, pfs = rna_data.counts, expression_data.tpm, survival_data.expression
     lines = [
         f"patients: {n_patients}",
-        f"WES + copy number: {n_wes} patients{capped}: {len(samples)} tumours "
+        f"WES + copy number: {len(samples)} patients: {len(samples)} tumours "
         f"({n_normals} with a matched normal), {n_records:,} VCF records, "
         f"{len(cohort.genes)} genes on {len(cohort.reference)} contigs of 120 kb",
         f"RNA-seq: {counts.shape[1]} samples (baseline + on-treatment of "
@@ -217,8 +192,6 @@ def main() -> None:
     scope = []
     if args.patients < GOAL_PATIENTS:
         scope.append(f"this run has {args.patients} patients, not {GOAL_PATIENTS}")
-    if args.patients > MAX_WES_PATIENTS:
-        scope.append(f"WES and copy number for {MAX_WES_PATIENTS} of them")
     if os.cpu_count() != GOAL_CORES or args.jobs != GOAL_CORES:
         scope.append(f"{os.cpu_count()} cores, --jobs {args.jobs}")
     if failed:

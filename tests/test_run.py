@@ -165,3 +165,31 @@ def test_a_run_killed_midway_completes_on_rerun(example: Path, tmp_path: Path) -
     for path in outputs:
         assert path.read_bytes() == (tmp_path / "clean" / "cna" / path.name).read_bytes()
     assert not list((tmp_path / "out").rglob("*.partial"))
+
+
+def test_cohort_steps_start_while_per_sample_steps_still_run(
+    cli: Cli, example: Path, tmp_path: Path
+) -> None:
+    """--jobs 2: a cohort step that reads nothing per-sample (clinical) starts as soon as a
+    slot frees, before the per-sample steps are all done; run.json has every step's start
+    and end."""
+    from icarus_omics.example.clinical import build_example_clinical
+    from icarus_omics.io.cohort import write_example_clinical
+
+    known = {f"P0{i}": "PR" for i in range(1, 6)}
+    written = write_example_clinical(build_example_clinical(known),
+                                     pd.DataFrame({"patient": list(known)}), tmp_path)  # fmt: skip
+    sheet = cna_sheet(example, tmp_path, samples=5)
+    settings = config(tmp_path, example)
+    settings.write_text(settings.read_text().replace(
+        "[inputs]\n", f'[inputs]\nclinical = "{written["clinical"]}"\n'))  # fmt: skip
+    out = tmp_path / "out"
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out, "--jobs", 2)
+    assert code == 0, err
+    steps = json.loads((out / "run.json").read_text())["steps"]
+    assert set(steps) == {f"cna/P0{i}_T" for i in range(1, 6)} | {"clinical"}
+    per_sample_end = max(steps[f"cna/P0{i}_T"]["finished"] for i in range(1, 6))
+    assert steps["clinical"]["status"] == "ran"
+    assert steps["clinical"]["started"] <= per_sample_end
+    for result in steps.values():
+        assert 0 <= result["started"] < result["finished"]

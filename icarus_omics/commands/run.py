@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ def run(
     config: Annotated[Path | None, typer.Option(metavar="CONFIG", exists=True, dir_okay=False,
                                                 help=_CONFIG)] = None,
     jobs: Annotated[int, typer.Option(min=1, max=256, metavar="N",
-        help="Per-sample steps run at once.")] = 2,
+        help="Steps run at once (per-sample steps, and cohort steps whose inputs are ready).")] = 2,
     only: Annotated[list[str] | None, typer.Option(metavar="STEP",
         help="Run only this step (e.g. wes/P01_T, cna, pfs); repeatable.")] = None,
     force: Annotated[bool, typer.Option("--force",
@@ -36,9 +36,10 @@ def run(
         help="Print the steps and their command lines on stdout, run nothing.")] = False,
     quiet: Quiet = False,
 ) -> None:  # fmt: skip
-    """Run every step the sample sheet and config allow: wes-annotate and cna per sample
-    (in parallel), then alterations, signatures, rna-de and gsea, pam50, pfs-signature and
-    clinical; steps whose inputs are absent are skipped and said why.
+    """Run every step the sample sheet and config allow: wes-annotate and cna per sample,
+    alterations and signatures once those are done, rna-de and gsea, pam50, pfs-signature
+    and clinical; up to --jobs steps at once, each as soon as the steps it reads have
+    finished. Steps whose inputs are absent are skipped and said why.
 
     Resumable: a rerun skips the steps whose inputs and options did not change since they
     last succeeded. A failed step does not stop the others; run.json records every step
@@ -148,6 +149,7 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
     from icarus_omics.cohort import state
 
     results: dict[str, dict[str, Any]] = {}
+    origin = time.monotonic()  # steps' started / finished: seconds since the run began
 
     def one(step: Any) -> dict[str, Any]:
         failed_needs = [n for n in step.needs if results.get(n, {}).get("status") == "failed"]
@@ -169,32 +171,44 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
         finally:
             live.discard(child)
         done = subprocess.CompletedProcess(argv, child.returncode, "", error_text)
-        seconds = round(time.monotonic() - started, 2)
+        finished = time.monotonic()
+        seconds = round(finished - started, 2)
+        timing = {"seconds": seconds, "started": round(started - origin, 3),
+                  "finished": round(finished - origin, 3)}  # fmt: skip
         if done.returncode != 0:
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             message = lines[-1] if lines else f"exit code {done.returncode}"
             if done.returncode in (130, 143):
                 raise KeyboardInterrupt
-            return {"status": "failed", "message": message.removeprefix("error: "),
-                    "seconds": seconds}  # fmt: skip
+            return {"status": "failed", "message": message.removeprefix("error: "), **timing}
         state.save(outdir, step)
         for line in done.stderr.splitlines():
             if line.startswith("warning: "):
                 warn(f"{step.name}: {line.removeprefix('warning: ')}")
-        return {"status": "ran", "message": "", "seconds": seconds}
+        return {"status": "ran", "message": "", **timing}
 
     live: set[subprocess.Popen[str]] = set()
-    per_sample = [s for s in steps if s.per_sample]
+    chosen = {s.name for s in steps}
+    pending = list(steps)  # plan order: per-sample steps first, then the cohort's
+    running: dict[Future[dict[str, Any]], Any] = {}
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        for step, result in zip(per_sample, pool.map(one, per_sample), strict=True):
-            results[step.name] = {**result, "argv": list(step.argv)}
-            say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
+        while pending or running:
+            ready = [s for s in pending
+                     if all(n in results or n not in chosen for n in s.needs)]  # fmt: skip
+            for step in ready:
+                pending.remove(step)
+                running[pool.submit(one, step)] = step
+            if not running:  # a cycle cannot happen: needs point to earlier steps
+                raise IcarusError("run: steps wait for each other: " + ", ".join(
+                    s.name for s in pending))  # fmt: skip
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                result = future.result()
+                results[step.name] = {**result, "argv": list(step.argv)}
+                say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
         pool.shutdown()
-        for step in (s for s in steps if not s.per_sample):
-            result = one(step)
-            results[step.name] = {**result, "argv": list(step.argv)}
-            say(f"run: {step.name}: {result['status']} {result['message']}".rstrip(), quiet)
     except BaseException:
         # interrupted: stop the steps still running (they leave no output, only staged
         # files that the next run removes) before the interrupt ends this one
@@ -204,7 +218,7 @@ def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
         for child in list(live):
             child.wait()
         raise
-    return results
+    return {s.name: results[s.name] for s in steps}
 
 
 def _step_resources(outdir: Path, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

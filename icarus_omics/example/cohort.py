@@ -127,7 +127,7 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
     Parameters
     ----------
     n_patients
-        Number of patients, 2 to 99. About 7 in 12 respond; the last one is tumour-only.
+        Number of patients, 2 to 999 (named P01.. or P001.. above 99). About 7 in 12 respond; the last one is tumour-only.
     seed
         Seed of the numpy generator; the same arguments give byte-identical VCF texts.
 
@@ -140,8 +140,8 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
         per ALT allele, columns ``TRUTH_COLUMNS``; ``expected_pass`` applies FILTER and the
         default thresholds).
     """
-    if not 2 <= n_patients <= 99:
-        raise IcarusError(f"example cohort: n_patients={n_patients}; choose 2 to 99 patients")
+    if not 2 <= n_patients <= 999:
+        raise IcarusError(f"example cohort: n_patients={n_patients}; choose 2 to 999 patients")
     rng = np.random.default_rng(seed)
     reference = {chrom: _random_contig(rng) for chrom in CONTIGS}
     genome = _Genome(reference, _place_genes(rng))
@@ -210,9 +210,10 @@ def _sample_sheet(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, list[
     is_responder = np.zeros(n, dtype=bool)
     is_responder[rng.permutation(n)[: round(n * 7 / 12)]] = True
     first_non_responder = int(np.flatnonzero(~is_responder)[0])
+    width = max(2, len(str(n)))
     rows, patients = [], []
     for i, responds in enumerate(is_responder.tolist()):
-        patient = f"P{i + 1:02d}"
+        patient = f"P{i + 1:0{width}d}"
         normal = "" if i == n - 1 else f"{patient}_N"
         if responds:  # more SNVs and a high APOBEC share
             share, n_records = rng.uniform(0.3, 0.6), int(rng.integers(200, 401))
