@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import write_salmon
+
 DATA = Path(__file__).parent / "data" / "rna"
 EXPECTED = Path(__file__).parent / "expected" / "rna"
 COUNTS, SAMPLES = DATA / "counts.tsv", DATA / "samples.tsv"
@@ -64,26 +66,7 @@ def test_interaction_and_unpaired_runs(cli, tmp_path):
 
 
 def test_salmon_quantifications_are_summed_to_genes(cli, tmp_path):
-    counts = pd.read_csv(COUNTS, sep="\t", index_col=0)
-    sheet = pd.read_csv(SAMPLES, sep="\t")
-    tx = []  # two transcripts per gene, splitting each count (versions on the ids)
-    for sample in sheet["sample"]:
-        quant = tmp_path / "salmon" / sample
-        quant.mkdir(parents=True)
-        rows = []
-        for gene, value in counts[sample].items():
-            first = np.floor(value * 0.3)
-            rows += [
-                (f"{gene}-T1.1", 1000, 900.0, 1.0, first),
-                (f"{gene}-T2.1", 800, 700.0, 1.0, value - first),
-            ]
-        pd.DataFrame(rows, columns=["Name", "Length", "EffectiveLength", "TPM", "NumReads"]).to_csv(
-            quant / "quant.sf", sep="\t", index=False
-        )
-    tx = [(f"{g}-T{k}", g) for g in counts.index for k in (1, 2)]
-    pd.DataFrame(tx, columns=["transcript", "gene"]).to_csv(
-        tmp_path / "tx2gene.tsv", sep="\t", index=False
-    )
+    write_salmon(COUNTS, SAMPLES, tmp_path)
     code, _, err = cli("rna-de", tmp_path / "salmon", SAMPLES, "-o", tmp_path / "out",
                        "--tx2gene", tmp_path / "tx2gene.tsv")  # fmt: skip
     assert code == 0, err

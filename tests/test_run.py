@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -181,10 +182,9 @@ def test_cohort_steps_start_while_per_sample_steps_still_run(
                                      pd.DataFrame({"patient": list(known)}), tmp_path)  # fmt: skip
     sheet = cna_sheet(example, tmp_path, samples=5)
     settings = config(tmp_path, example)
-    settings.write_text(settings.read_text().replace(
-        "[inputs]\n", f'[inputs]\nclinical = "{written["clinical"]}"\n'))  # fmt: skip
     out = tmp_path / "out"
-    code, _, err = cli("run", sheet, "--config", settings, "-o", out, "--jobs", 2)
+    code, _, err = cli("run", sheet, "--config", settings, "-o", out, "--jobs", 2,
+                       "--clinical", written["clinical"])  # fmt: skip
     assert code == 0, err
     steps = json.loads((out / "run.json").read_text())["steps"]
     assert set(steps) == {f"cna/P0{i}_T" for i in range(1, 6)} | {"clinical"}
@@ -193,3 +193,72 @@ def test_cohort_steps_start_while_per_sample_steps_still_run(
     assert steps["clinical"]["started"] <= per_sample_end
     for result in steps.values():
         assert 0 <= result["started"] < result["finished"]
+
+
+RNA = Path(__file__).parent / "data" / "rna"
+
+
+def rna_sheet(folder: Path, column: str) -> Path:
+    """The test RNA-seq samples as run sheet rows, their data in ``column`` (counts/salmon)."""
+    samples = pd.read_csv(RNA / "samples.tsv", sep="\t")
+    sheet = samples[["patient", "sample", "timepoint", "response"]].copy()
+    if column == "counts":
+        sheet["counts"] = str(RNA / "counts.tsv")
+    else:
+        sheet["salmon"] = [str(folder / "salmon" / s) for s in sheet["sample"]]  # folders
+    path = folder / "sheet.tsv"
+    sheet.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_rna_samples_come_from_the_sheet(cli: Cli, tmp_path: Path) -> None:
+    """counts or salmon columns make the rna step, with the sheet's timepoint and response:
+    the same table as rna-de on the matrix and its own sheet."""
+    from tests.conftest import write_salmon
+
+    code, _, err = cli("rna-de", RNA / "counts.tsv", RNA / "samples.tsv", "-o",
+                       tmp_path / "direct", "--threads", 1)  # fmt: skip
+    assert code == 0, err
+    direct = (tmp_path / "direct" / "de_results.tsv").read_bytes()
+    counts_run = tmp_path / "counts"
+    counts_run.mkdir()
+    code, _, err = cli("run", rna_sheet(counts_run, "counts"), "-o", counts_run / "out",
+                       "--only", "rna")  # fmt: skip
+    assert code == 0, err
+    assert (counts_run / "out" / "rna" / "overall" / "de_results.tsv").read_bytes() == direct
+    written = pd.read_csv(counts_run / "out" / "run" / "rna_samples.tsv", sep="\t")
+    assert list(written.columns) == ["sample", "patient", "timepoint", "response"]
+    assert len(written) == 24
+    salmon_run = tmp_path / "salmon"
+    salmon_run.mkdir()
+    write_salmon(RNA / "counts.tsv", RNA / "samples.tsv", salmon_run)
+    sheet = rna_sheet(salmon_run, "salmon")
+    code, out, _ = cli("run", sheet, "-o", salmon_run / "out", "--dry-run")
+    assert "rna\tskipped: salmon in the sample sheet needs [rna] tx2gene" in out
+    settings = salmon_run / "run.toml"
+    settings.write_text(f'[rna]\ntx2gene = "{salmon_run / "tx2gene.tsv"}"\n')
+    code, _, err = cli("run", sheet, "--config", settings, "-o", salmon_run / "out", "--only",
+                       "rna")  # fmt: skip
+    assert code == 0, err
+    ours = pd.read_csv(salmon_run / "out" / "rna" / "overall" / "de_results.tsv", sep="\t",
+                       index_col=0)  # fmt: skip
+    theirs = pd.read_csv(tmp_path / "direct" / "de_results.tsv", sep="\t", index_col=0)
+    assert sorted(ours.index) == sorted(theirs.index)
+    np.testing.assert_allclose(ours.loc[theirs.index, "log2FoldChange"],
+                               theirs["log2FoldChange"], rtol=1e-9)  # fmt: skip
+    # nothing changed: the step is current
+    code, _, err = cli("run", sheet, "--config", settings, "-o", salmon_run / "out", "--only",
+                       "rna")  # fmt: skip
+    assert code == 0 and "rna/overall: current" in err
+
+
+def test_rna_sheet_problems_are_reported_before_anything_runs(cli: Cli, tmp_path: Path) -> None:
+    sheet = pd.read_csv(rna_sheet(tmp_path, "counts"), sep="\t")
+    sheet.loc[0, "counts"] = str(RNA / "samples.tsv")  # a second matrix
+    sheet.loc[1, "timepoint"] = ""
+    sheet.to_csv(tmp_path / "sheet.tsv", sep="\t", index=False)
+    code, _, err = cli("run", tmp_path / "sheet.tsv", "-o", tmp_path / "out")
+    assert code == 1
+    assert "counts: one matrix for every sample is expected, found 2 files" in err
+    assert "sample 'P01_onT': counts needs a timepoint" in err
+    assert not (tmp_path / "out").exists()

@@ -167,13 +167,17 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
     else:
         reason = "no wes step" if not wes_done else "no [inputs] fasta"
         skipped.append(Skip("signatures", reason))
-    comparisons = config.step("rna").get("comparisons", {"overall": {}})
-    if inputs.get("counts") is not None and inputs.get("rna_samples") is not None:
+    rna_settings = config.step("rna")
+    comparisons = rna_settings.pop("comparisons", {"overall": {}})
+    rna = rna_inputs(sheet, config, outdir)
+    if isinstance(rna, str):
+        skipped.append(Skip("rna", rna))
+    else:
+        counts, rna_sheet, reads = rna
         for name, options in comparisons.items():
-            argv = ["rna-de", str(inputs["counts"]), str(inputs["rna_samples"]), "-o",
-                    str(outdir / "rna" / name), *flags(options)]  # fmt: skip
-            steps.append(Step(f"rna/{name}", tuple(argv), outdir / "rna" / name,
-                              _paths(inputs["counts"], inputs["rna_samples"])))  # fmt: skip
+            argv = ["rna-de", str(counts), str(rna_sheet), "-o", str(outdir / "rna" / name),
+                    *flags({**rna_settings, **options})]  # fmt: skip
+            steps.append(Step(f"rna/{name}", tuple(argv), outdir / "rna" / name, reads))
             if options.get("interaction") or options.get("design"):
                 continue  # GSEA ranks paired treatment effects only
             results = outdir / "rna" / name / "de_results.tsv"
@@ -183,8 +187,9 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
                         "--genesets", str(source), *flags(config.step("gsea"))]  # fmt: skip
                 steps.append(Step(f"gsea/{folder}", tuple(argv), outdir / "gsea" / folder,
                                   (results,), (f"rna/{name}",)))  # fmt: skip
-    else:
-        skipped.append(Skip("rna", "no [inputs] counts and rna_samples"))
+    if "expression" in sheet.columns and (sheet["expression"] != "").any():
+        inputs.setdefault("expression", Path(sheet.loc[sheet["expression"] != "",
+                                                       "expression"].iloc[0]))  # fmt: skip
     _single(steps, skipped, config, outdir, "pam50", ("expression",),
             lambda: ["pam50", str(inputs["expression"])])  # fmt: skip
     _single(steps, skipped, config, outdir, "pfs", ("pfs_expression", "pfs_survival"),
@@ -202,6 +207,32 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
             + (["--biomarkers", str(inputs["biomarkers"])] if "biomarkers" in inputs else [])
         ),
     )
+
+
+RNA_SHEET = "rna_samples.tsv"  # under OUTDIR/run: the sheet's RNA-seq samples, for rna-de
+SALMON_FOLDER = "salmon"  # under OUTDIR/run: SAMPLE.quant.sf links to the sheet's files
+
+
+def rna_inputs(sheet: pd.DataFrame, config: RunConfig,
+               outdir: Path) -> tuple[Path, Path, tuple[Path, ...]] | str:  # fmt: skip
+    """rna-de's COUNTS and SAMPLES arguments and the files they read: the config's
+    ``[inputs] counts`` and ``rna_samples``, else the sheet's ``counts`` or ``salmon``
+    column with ``OUTDIR/run/rna_samples.tsv`` (written by the run). A string says why
+    there is no RNA step."""
+    inputs = config.inputs
+    if inputs.get("counts") is not None and inputs.get("rna_samples") is not None:
+        return (Path(inputs["counts"]), Path(inputs["rna_samples"]),
+                _paths(inputs["counts"], inputs["rna_samples"]))  # fmt: skip
+    rna_sheet = outdir / "run" / RNA_SHEET
+    if "counts" in sheet.columns and (sheet["counts"] != "").any():
+        counts = Path(sheet.loc[sheet["counts"] != "", "counts"].iloc[0])
+        return counts, rna_sheet, (counts, rna_sheet)
+    if "salmon" in sheet.columns and (sheet["salmon"] != "").any():
+        if "tx2gene" not in config.step("rna"):
+            return "salmon in the sample sheet needs [rna] tx2gene in the config"
+        quant = _paths(*sheet.loc[sheet["salmon"] != "", "salmon"])
+        return outdir / "run" / SALMON_FOLDER, rna_sheet, (*quant, rna_sheet)
+    return "no [inputs] counts and rna_samples, nor counts or salmon in the sample sheet"
 
 
 def _single(steps: list[Step], skipped: list[Skip], config: RunConfig, outdir: Path,

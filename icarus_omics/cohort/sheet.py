@@ -15,7 +15,17 @@ normal_sample   the normal's name in the VCF (optional; read from the header oth
 segments        FACETS segments (cncf) -> cna step
 fit             FACETS fit table (purity, ploidy) for the segments
 purity, ploidy  instead of ``fit``
+counts          gene x sample count matrix holding this sample's column (one file for
+                all rows) -> rna steps, with timepoint and response from this sheet
+salmon          the sample's Salmon ``quant.sf`` (or its folder) -> rna steps; needs
+                ``[rna] tx2gene`` in the config
+expression      baseline TPM matrix (genes x samples) holding this sample -> pam50
 ============== ==========================================================================
+
+RNA-seq samples are rows of their own (``P01_BL``, ``P01_onT``) with a patient and a
+timepoint; ``counts`` and ``salmon`` are alternatives to the config's ``[inputs] counts``
+and ``rna_samples``, ``expression`` to ``[inputs] expression``. Clinical data come from
+``run --clinical FILE`` or ``[inputs] clinical``.
 
 Config (TOML, or YAML by its suffix): an ``[inputs]`` table of cohort-level files
 (:data:`INPUTS`; paths relative to the config's folder; ``gene_sets`` may be a table of
@@ -46,8 +56,12 @@ COLUMNS = {
     "fit": "FACETS fit table",
     "purity": "tumour purity",
     "ploidy": "tumour ploidy",
+    "counts": "gene x sample count matrix with this sample",
+    "salmon": "Salmon quant.sf (or its folder)",
+    "expression": "baseline TPM matrix with this sample (pam50)",
 }
-FILE_COLUMNS = ("vcf", "segments", "fit")
+FILE_COLUMNS = ("vcf", "segments", "fit", "counts", "salmon", "expression")
+ONE_FILE_COLUMNS = ("counts", "expression")  # the same matrix on every row that names one
 INPUTS = {
     "fasta": "reference FASTA (with .fai) for wes and signatures",
     "genes": "gene coordinates for cna",
@@ -174,10 +188,13 @@ def check_sheet(sheet: pd.DataFrame, base: Path, source: str) -> tuple[pd.DataFr
                 resolved.append("")
                 continue
             file = (base / value).resolve()
+            if column == "salmon" and file.is_dir():
+                file = file / "quant.sf"
             if not file.exists():
                 problems.append(f"{source}: sample {sample!r}: {column} {value} does not exist")
             resolved.append(str(file))
         sheet[column] = resolved
+    problems += _rna_problems(sheet, source)
     for column in ("purity", "ploidy"):
         if column not in sheet.columns:
             continue
@@ -191,6 +208,41 @@ def check_sheet(sheet: pd.DataFrame, base: Path, source: str) -> tuple[pd.DataFr
             problems.append(f"{source}: sample {sample!r}: give a fit file or purity/ploidy, "
                             "not both")  # fmt: skip
     return sheet, problems
+
+
+def _rna_problems(sheet: pd.DataFrame, source: str) -> list[str]:
+    """A count or TPM matrix is one file for the cohort; RNA samples need a timepoint."""
+    problems = []
+    for column in ONE_FILE_COLUMNS:
+        files = sheet[column][sheet[column] != ""].nunique() if column in sheet.columns else 0
+        if files > 1:
+            problems.append(f"{source}: {column}: one matrix for every sample is expected, "
+                            f"found {files} files")  # fmt: skip
+    if {"counts", "salmon"} <= set(sheet.columns):
+        for sample in sheet.loc[(sheet["counts"] != "") & (sheet["salmon"] != ""), "sample"]:
+            problems.append(f"{source}: sample {sample!r}: give counts or salmon, not both")
+    for column in ("counts", "salmon"):
+        if column not in sheet.columns:
+            continue
+        rna = sheet[column] != ""
+        if "timepoint" not in sheet.columns:
+            if rna.any():
+                problems.append(f"{source}: {column} needs a timepoint column")
+            continue
+        for sample in sheet.loc[rna & (sheet["timepoint"] == ""), "sample"]:
+            problems.append(f"{source}: sample {sample!r}: {column} needs a timepoint")
+    return problems
+
+
+def rna_samples(sheet: pd.DataFrame) -> pd.DataFrame:
+    """The RNA-seq samples of the sheet (rows with counts or salmon): sample, patient,
+    timepoint and response when the sheet has it, for rna-de."""
+    has = pd.Series(False, index=sheet.index)
+    for column in ("counts", "salmon"):
+        if column in sheet.columns:
+            has |= sheet[column] != ""
+    keep = [c for c in ("sample", "patient", "timepoint", "response") if c in sheet.columns]
+    return sheet.loc[has, keep].reset_index(drop=True)
 
 
 def _positive(value: str) -> bool:

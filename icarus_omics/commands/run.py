@@ -26,6 +26,9 @@ def run(
     outdir: OutDir = Path("icarus-run"),
     config: Annotated[Path | None, typer.Option(metavar="CONFIG", exists=True, dir_okay=False,
                                                 help=_CONFIG)] = None,
+    clinical: Annotated[Path | None, typer.Option(metavar="FILE", exists=True, dir_okay=False,
+        help="Clinical table (one row per patient) for the clinical step; replaces the "
+        "config's [inputs] clinical.")] = None,
     jobs: Annotated[int, typer.Option(min=1, max=256, metavar="N",
         help="Steps run at once (per-sample steps, and cohort steps whose inputs are ready).")] = 2,
     only: Annotated[list[str] | None, typer.Option(metavar="STEP",
@@ -55,6 +58,8 @@ def run(
     problems += _unsafe_names(sheet, samplesheet)
     settings, config_problems = read_config(config)
     problems += config_problems
+    if clinical is not None:
+        settings.inputs["clinical"] = clinical.resolve()
     if problems:
         for problem in problems:
             stderr.print(f"problem: {problem}", markup=False, soft_wrap=True)
@@ -131,17 +136,36 @@ def _selected(name: str, only: list[str] | None) -> bool:
 
 
 def _write_cohort_sheet(sheet: Any, outdir: Path) -> None:
+    """OUTDIR/run/samples.tsv (the sheet's sample columns, for alterations and signatures),
+    rna_samples.tsv and salmon/SAMPLE.quant.sf links when the sheet lists RNA-seq samples.
+    A file whose content did not change keeps its time, so the steps reading it stay
+    current."""
+    from icarus_omics.cohort.plan import RNA_SHEET, SALMON_FOLDER
+    from icarus_omics.cohort.sheet import rna_samples
     from icarus_omics.io.files import staged_outputs
     from icarus_omics.io.tables import write_tsv
 
     keep = [c for c in ("sample", "patient", "timepoint", "response", "best_response")
             if c in sheet.columns]  # fmt: skip
-    target = outdir / "run" / "samples.tsv"
+    tables = {"samples.tsv": sheet[keep]}
+    rna = rna_samples(sheet)
+    if len(rna):
+        tables[RNA_SHEET] = rna
     with staged_outputs(outdir / "run") as stage:
-        write_tsv(sheet[keep], stage.path("samples.tsv"))
-        staged = stage.path("samples.tsv")
-        if target.exists() and target.read_bytes() == staged.read_bytes():
-            staged.unlink()  # unchanged: keep its time, so the cohort steps stay current
+        for name, table in tables.items():
+            staged = stage.path(name)
+            write_tsv(table, staged)
+            target = outdir / "run" / name
+            if target.exists() and target.read_bytes() == staged.read_bytes():
+                staged.unlink()
+    if "salmon" in sheet.columns:
+        links = outdir / "run" / SALMON_FOLDER
+        links.mkdir(exist_ok=True)
+        for sample, quant in zip(sheet["sample"], sheet["salmon"], strict=True):
+            link = links / f"{sample}.quant.sf"
+            if quant and not (link.is_symlink() and os.readlink(link) == quant):
+                link.unlink(missing_ok=True)
+                link.symlink_to(quant)
 
 
 def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
