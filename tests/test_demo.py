@@ -234,3 +234,17 @@ def test_demo_is_run_on_the_example_with_a_report(demo_dir: Path) -> None:
     report = (demo_dir / "report.html").read_text()
     for section in ("wes", "cna", "alterations", "signatures", "de-overall", "pfs", "clinical"):
         assert f'<section id="{section}"' in report, section
+
+
+def test_demo_pam50_recovers_the_planted_subtypes(demo_dir: Path) -> None:
+    """With the PAM50 tables installed (CI installs them from ../shared/data) the demo's
+    pam50 step calls every planted subtype of the example's baseline tumours."""
+    from tests.conftest import missing_reference
+
+    calls_path = demo_dir / "pam50" / "pam50_calls.tsv"
+    if not calls_path.exists():
+        missing_reference("PAM50 reference tables not installed: the demo skipped pam50")
+    truth = pd.read_csv(demo_dir / "example" / "expression" / "subtype_truth.tsv", sep="\t")
+    calls = pd.read_csv(calls_path, sep="\t").set_index("sample")["subtype"]
+    assert len(truth) >= 12
+    assert (calls.loc[truth["sample"]].to_numpy() == truth["planted_subtype"].to_numpy()).all()
