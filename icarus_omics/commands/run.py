@@ -164,8 +164,11 @@ def _write_cohort_sheet(sheet: Any, outdir: Path) -> None:
         for sample, quant in zip(sheet["sample"], sheet["salmon"], strict=True):
             link = links / f"{sample}.quant.sf"
             if quant and not (link.is_symlink() and os.readlink(link) == quant):
-                link.unlink(missing_ok=True)
-                link.symlink_to(quant)
+                # atomic: Snakemake's jobs (run --only) may write the same links at once
+                temporary = links / f".{sample}.{os.getpid()}.link"
+                temporary.unlink(missing_ok=True)
+                temporary.symlink_to(quant)
+                os.replace(temporary, link)
 
 
 def _execute(steps: list[Any], outdir: Path, jobs: int, force: bool,
