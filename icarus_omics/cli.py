@@ -31,6 +31,7 @@ from icarus_omics.commands import (
     rna_de,
     run,
     signatures,
+    target_expression,
     wes_annotate,
     wes_filter,
 )
@@ -66,6 +67,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "pam50": pam50.pam50,
     "pfs-signature": pfs_signature.pfs_signature,
     "clinical": clinical.clinical,
+    "target-expression": target_expression.target_expression,
     "run": run.run,
     "demo": demo.demo,
 }
