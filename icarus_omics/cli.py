@@ -23,6 +23,7 @@ from icarus_omics.commands import (
     clinical,
     cna,
     demo,
+    evaluate,
     gsea,
     oncokb,
     pam50,
@@ -68,6 +69,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "pfs-signature": pfs_signature.pfs_signature,
     "clinical": clinical.clinical,
     "target-expression": target_expression.target_expression,
+    "evaluate": evaluate.evaluate,
     "run": run.run,
     "demo": demo.demo,
 }
