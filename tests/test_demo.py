@@ -232,7 +232,8 @@ def test_demo_is_run_on_the_example_with_a_report(demo_dir: Path) -> None:
     assert {s["status"] for s in manifest["steps"].values()} == {"ran"}
     assert {"cna", "alterations", "signatures", "pfs", "rna/interaction"} <= set(manifest["steps"])
     report = (demo_dir / "report.html").read_text()
-    for section in ("wes", "cna", "alterations", "signatures", "de-overall", "pfs", "clinical"):
+    for section in ("wes", "cna", "alterations", "signatures", "de-overall", "pfs", "clinical",
+                    "targets", "evaluate-response", "evaluate-pfs"):  # fmt: skip
         assert f'<section id="{section}"' in report, section
 
 
@@ -248,3 +249,20 @@ def test_demo_pam50_recovers_the_planted_subtypes(demo_dir: Path) -> None:
     calls = pd.read_csv(calls_path, sep="\t").set_index("sample")["subtype"]
     assert len(truth) >= 12
     assert (calls.loc[truth["sample"]].to_numpy() == truth["planted_subtype"].to_numpy()).all()
+
+
+def test_demo_evaluation_finds_the_planted_markers_not_the_noise(demo_dir: Path) -> None:
+    """evaluate on the example: the HER3 H-score (planted: higher in responders) predicts
+    response, the PFS signature's risk score PFS (in-sample), the noise marker neither."""
+    response = pd.read_csv(demo_dir / "evaluate" / "response" / "evaluation.tsv", sep="\t")
+    pfs = pd.read_csv(demo_dir / "evaluate" / "pfs" / "evaluation.tsv", sep="\t")
+    auc = response[response["metric"] == "auc"].set_index("score")
+    assert auc.loc["her3_hscore", "ci_low"] > 0.5
+    assert auc.loc["noise_marker", "ci_low"] < 0.5 < auc.loc["noise_marker", "ci_high"]
+    hazard = pfs[pfs["metric"] == "hr_per_sd"].set_index("score")
+    assert hazard.loc["pfs_risk_score", "ci_low"] > 1
+    assert hazard.loc["noise_marker", "p_value"] > 0.05
+    calibrated = set(response.loc[response["metric"] == "brier", "score"])
+    assert calibrated == {"her3_model_probability"}
+    targets = pd.read_csv(demo_dir / "targets" / "target_expression.tsv", sep="\t")
+    assert set(targets["gene"]) == {"ERBB2", "ERBB3"} and targets["sample"].nunique() == 12

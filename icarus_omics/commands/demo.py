@@ -30,7 +30,10 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     installed), pam50/ (baseline subtypes, when the PAM50 reference data are installed;
     otherwise the install commands are printed), pfs/ (the adaptive-lasso PFS signature on
     50 baseline tumours) and clinical/ (the trial's endpoints, and HER3, ESR1 and the
-    signature's risk group against outcome); run.json and run/ hold the run's record.
+    signature's risk group against outcome), targets/ (ERBB2 and ERBB3 expression, the ADC
+    targets the example has) and evaluate/ (scores against response and PFS: the HER3
+    H-score and a model probability made from it, the PFS risk score, ERBB3, and a noise
+    marker as the negative control); run.json and run/ hold the run's record.
     """
     import json
 
@@ -45,6 +48,7 @@ def demo(outdir: OutDir = Path("icarus-demo"), quiet: Quiet = False) -> None:
     rows = _cohort_maf(samples, outdir / "wes")
     signature = len(read_tsv(outdir / "pfs" / "signature.tsv", ["gene"], "signature"))
     _run_clinical(samples, example, outdir)
+    _run_evaluation(example, outdir)
     from icarus_omics.io.report import write_report
 
     manifest = json.loads((outdir / "run.json").read_text())
@@ -193,3 +197,37 @@ def _run_clinical(samples: pd.DataFrame, example: Path, outdir: Path) -> None:
                               by=["her3_hscore", "esr1_mutation", "pfs_risk_group"],
                               biomarkers=written["biomarkers"], orr_ci=0.90, null_orr=0.12,
                               quiet=True)  # fmt: skip
+
+
+def _run_evaluation(example: Path, outdir: Path) -> None:
+    """target-expression on the baseline TPM, then evaluate: the example's scores
+    (``example/clinical/scores.tsv``: HER3 H-score, a model probability from it, the noise
+    marker, the PFS signature's risk score and ERBB3) against response and PFS."""
+    from icarus_omics.commands import evaluate as evaluate_command
+    from icarus_omics.commands import target_expression as target_command
+    from icarus_omics.example.clinical import build_example_scores
+
+    tpm = example / "expression" / "baseline_tpm.tsv"
+    target_command.target_expression(tpm, outdir / "targets", genes="ERBB2,ERBB3", quiet=True)
+    clinical_path = example / "clinical" / "clinical.tsv"
+    scores = build_example_scores(read_tsv(clinical_path, ["patient", "her3_hscore"], "clinical"))
+    risk = read_tsv(outdir / "pfs" / "risk_scores.tsv", ["sample", "linear_predictor"], "scores")
+    target = read_tsv(outdir / "targets" / "target_scores.tsv", ["sample", "ERBB3_log2"],
+                      "target scores")  # fmt: skip
+    for table, column, name in ((risk, "linear_predictor", "pfs_risk_score"),
+                                (target, "ERBB3_log2", "erbb3_log2")):  # fmt: skip
+        by_patient = dict(zip(table["sample"].str.removesuffix("_BL"), table[column],
+                              strict=True))  # fmt: skip
+        scores[name] = scores["patient"].map(by_patient)
+    with staged_outputs(example) as stage:
+        write_tsv(scores, stage.path("clinical/scores.tsv"))
+    path = example / "clinical" / "scores.tsv"
+    evaluate_command.evaluate(
+        path, clinical_path, outdir / "evaluate" / "response", outcome="response",
+        score=["her3_hscore", "her3_model_probability", "erbb3_log2", "noise_marker"],
+        probability=["her3_model_probability"], versus=["noise_marker"], quiet=True,
+    )  # fmt: skip
+    evaluate_command.evaluate(
+        path, clinical_path, outdir / "evaluate" / "pfs", outcome="pfs",
+        score=["pfs_risk_score", "her3_hscore", "noise_marker"], quiet=True,
+    )  # fmt: skip

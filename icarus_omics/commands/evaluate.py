@@ -85,15 +85,12 @@ def evaluate(
             else sides.pfs_outcome(patients))  # fmt: skip
     table = read_scores(scores, id_column, _pairs(where or []))
     named = [*(probability or []), *(versus or []), *(lower or [])]
-    wanted = list(dict.fromkeys([*(score or []), *named]))
-    values = sides.score_columns(table, wanted if score else [], str(scores))
+    sides.score_columns(table, named, str(scores))  # each named column exists, numeric
+    values = sides.score_columns(table, [*(score or []), *named] if score else [], str(scores))
     for name in named:
         if name not in values.columns:
             raise IcarusError(f"{name!r} is not among the evaluated scores (add --score {name})")
     matched = sides.match(values, side, str(scores))
-    if matched.scores_only:
-        warn(f"evaluate: {len(matched.scores_only)} patient(s) of SCORES not in OUTCOMES "
-             f"(or not evaluable), e.g. {matched.scores_only[0]!r}")  # fmt: skip
     names = [c.strip() for c in adjust.split(",") if c.strip()]
     covariates = (sides.covariate_table(raw, names, matched.scores.index, str(outcomes))
                   if names else None)  # fmt: skip
@@ -102,6 +99,9 @@ def evaluate(
                         lower=tuple(lower or []))  # fmt: skip
     run = evaluate_response if outcome == "response" else evaluate_pfs
     result = run(matched, settings, covariates)
+    if matched.scores_only:
+        warn(f"evaluate: {len(matched.scores_only)} patient(s) of SCORES not in OUTCOMES "
+             f"(or not evaluable), e.g. {matched.scores_only[0]!r}")  # fmt: skip
     fmt = cast(PlotFormat, figure_format.value)
     with staged_outputs(outdir) as stage:
         write_tables(result, stage.path, comparisons=outcome == "response")

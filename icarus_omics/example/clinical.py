@@ -84,3 +84,19 @@ def build_example_clinical(known: dict[str, str], seed: int = 5) -> pd.DataFrame
         "her3_hscore": hscore,
         "esr1_mutation": np.where(rng.uniform(size=n) < 0.33, "yes", "no"),
     })  # fmt: skip
+
+
+def build_example_scores(clinical: pd.DataFrame, seed: int = 8) -> pd.DataFrame:
+    """Scores per patient of the example clinical table, for ``evaluate``: the HER3 H-score
+    (planted: higher in responders), a model's response probability made from it
+    (logistic in the H-score, centred at 145 with scale 40: informative, not perfectly
+    calibrated) and ``noise_marker``, standard normal and independent of every outcome
+    (the negative control)."""
+    rng = np.random.default_rng(seed)
+    hscore = clinical["her3_hscore"].to_numpy(dtype=float)
+    return pd.DataFrame({
+        "patient": clinical["patient"].to_numpy(),
+        "her3_hscore": hscore,
+        "her3_model_probability": np.round(1 / (1 + np.exp(-(hscore - 145) / 40)), 4),
+        "noise_marker": np.round(rng.normal(size=len(clinical)), 4),
+    })  # fmt: skip

@@ -127,7 +127,8 @@ def build_example_cohort(n_patients: int = 12, seed: int = 7) -> ExampleCohort:
     Parameters
     ----------
     n_patients
-        Number of patients, 2 to 999 (named P01.. or P001.. above 99). About 7 in 12 respond; the last one is tumour-only.
+        Number of patients, 2 to 999 (named P01.., or P001.. above 99). About 7 in 12
+        respond; the last one is tumour-only.
     seed
         Seed of the numpy generator; the same arguments give byte-identical VCF texts.
 

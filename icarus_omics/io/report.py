@@ -50,7 +50,8 @@ _LEADING_ZERO = re.compile(r"[+-]?0\d")
 def collect_sections(run_dir: Path) -> list[Section]:
     """The report's sections for what ``run_dir`` holds, in reading order: clinical
     endpoints, biomarkers and outcome, somatic mutations, oncogenic alterations, copy
-    number, signatures, each DE comparison, each GSEA result, PAM50, the PFS signature.
+    number, signatures, each DE comparison, each GSEA result, PAM50, the PFS signature,
+    target expression, and the biomarker evaluations against response and PFS.
     Each section ends with a note of the files it was built from."""
     if not run_dir.is_dir():
         raise IcarusError(f"{run_dir}: not a folder; give the run's output folder")
@@ -65,6 +66,8 @@ def collect_sections(run_dir: Path) -> list[Section]:
         _gsea,
         _pam50,
         _pfs,
+        _targets,
+        _evaluation,
     )
     sections: list[Section] = []
     for collect in collectors:
@@ -374,3 +377,42 @@ def _pfs(run_dir: Path) -> list[Section]:
         "pfs_selection.*",
     ]
     return [_sourced(section, run_dir, folder, names)]
+
+
+EVALUATION_FIGURES = {
+    "response": (("roc", "ROC curves", "With bootstrap bands; AUC and DeLong interval."),
+                 ("precision_recall", "Precision-recall", "Dashed: the prevalence."),
+                 ("calibration", "Calibration", "Binned observed rates and the lowess curve."),
+                 ("decision_curve", "Decision curve", "Net benefit against treat-all and none."),
+                 ("forest", "Odds ratios per SD", "Logistic regression, unadjusted.")),
+    "pfs": (("forest", "Hazard ratios per SD", "Cox regression, unadjusted."),),
+}  # fmt: skip
+
+
+def _evaluation(run_dir: Path) -> list[Section]:
+    sections = []
+    for name in ("response", "pfs"):
+        folder = run_dir / "evaluate" / name
+        table = _existing(folder / "evaluation.tsv", ("score", "metric", "estimate"))
+        if table is None:
+            continue
+        figures = []
+        for stem, title, caption in EVALUATION_FIGURES[name]:
+            figures += _figure(folder, stem, title, caption)
+        for kind, title in (("km", "PFS by {} tertile"), ("spline", "Hazard ratio along {}")):
+            for path in sorted(folder.glob(f"{kind}_*.png")) + sorted(folder.glob(f"{kind}_*.svg")):
+                figures += _figure(folder, path.stem, title.format(path.stem[len(kind) + 1 :]))
+        comparisons = _existing(folder / "comparisons.tsv", ("score", "versus"))
+        section = outcome.evaluation_section(name, table, comparisons, figures)
+        sections.append(_sourced(section, run_dir, folder, ["evaluation.tsv", "comparisons.tsv"]))
+    return sections
+
+
+def _targets(run_dir: Path) -> list[Section]:
+    folder = run_dir / "targets"
+    table = _existing(folder / "target_expression.tsv", ("sample", "gene"))
+    if table is None:
+        return []
+    figures = _figure(folder, "target_expression", "Target expression", "log2(TPM + 1) per gene.")
+    section = outcome.targets_section(table, figures)
+    return [_sourced(section, run_dir, folder, ["target_expression.tsv"])]

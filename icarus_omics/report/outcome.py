@@ -131,3 +131,42 @@ def pfs_section(
         tables.append(Table("Selection frequency over the repeats", selection))
     text = "; ".join(parts)
     return Section("pfs", "PFS signature", f"{text}." if text else "", tables, list(figures))
+
+
+HEADLINE_METRICS = {"response": ("auc", "AUC"), "pfs": ("c_index", "C")}
+
+
+def evaluation_section(
+    outcome_name: str,
+    evaluation: pd.DataFrame,
+    comparisons: pd.DataFrame | None,
+    figures: Sequence[Figure],
+) -> Section:
+    """Scores against one outcome (``evaluate``'s ``evaluation.tsv``): each score's
+    headline discrimination (AUC for response, Harrell's C for PFS) with its interval, the
+    full metric table, DeLong's comparisons and the figures."""
+    metric, label = HEADLINE_METRICS.get(outcome_name, ("auc", "AUC"))
+    headline = rows_where(evaluation, metric=metric)
+    parts = [
+        f"{row['score']}: {label} {format_number(row['estimate'])} "
+        f"({format_number(row['ci_low'])}-{format_number(row['ci_high'])})"
+        for _, row in headline.iterrows()
+    ]
+    text = "; ".join(parts)
+    note = ("Each metric with its interval and how it was computed (method); thresholds "
+            "and cutpoints chosen on these data are flagged as optimistic.")  # fmt: skip
+    tables = [Table(f"Scores against {outcome_name}", evaluation, note)]
+    if comparisons is not None and len(comparisons):
+        tables.append(Table("DeLong's test between scores", comparisons,
+                            "AUC difference of two scores on the same patients."))  # fmt: skip
+    return Section(f"evaluate-{outcome_name}", f"Biomarker evaluation: {outcome_name}",
+                   f"{text}." if text else "", tables, list(figures))  # fmt: skip
+
+
+def targets_section(table: pd.DataFrame, figures: Sequence[Figure]) -> Section:
+    """Target-gene expression per sample (``target_expression.tsv``)."""
+    genes = ", ".join(dict.fromkeys(map(str, table["gene"])))
+    samples = table["sample"].nunique()
+    return Section("targets", "Drug target expression",
+                   f"{genes} in {samples} samples: log2 TPM, cohort z-score and percentile.",
+                   [Table("Target expression", table)], list(figures))  # fmt: skip
