@@ -134,7 +134,7 @@ def _write(folder: Path, name: str, frame: pd.DataFrame) -> Path:
          ["'noise_marker' is not numeric"]),
         (lambda s, c: (pd.concat([s, s.head(1)]), c), [], ["'P01' has more than one row"]),
         (lambda s, c: (s, c), ["--adjust", "smoking"], ["no column smoking for --adjust"]),
-        (lambda s, c: (s, c), ["--where", "timepoint"], ["expected COLUMN=VALUE"]),
+        (lambda s, c: (s, c), ["--where", "timepoint"], ["give COLUMN=VALUE"]),
         (lambda s, c: (s, c), ["--versus", "nothing"], ["no score column 'nothing'"]),
         (lambda s, c: (s, c.drop(columns=["pfs_months", "pfs_event"])), ["--outcome", "pfs"],
          ["no pfs_months"]),

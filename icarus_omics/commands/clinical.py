@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
-from icarus_omics.commands.params import FigureFormat, FigureKind, OutDir, Quiet, say, warn
+from icarus_omics.commands.params import (
+    FigureFormat,
+    FigureKind,
+    OutDir,
+    Quiet,
+    key_values,
+    months,
+    say,
+    warn,
+)
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.figures import FigureFormat as PlotFormat
 from icarus_omics.io.files import safe_name, staged_outputs
@@ -71,8 +80,8 @@ def clinical(
     from icarus_omics.io.summary import write_summary
     from icarus_omics.io.tables import write_tsv
 
-    marks = _landmarks(landmarks)
-    references = _pairs(reference or [], "--reference", "MARKER=LEVEL")
+    marks = months(landmarks)
+    references = key_values(reference or [], "--reference", "MARKER=LEVEL")
     raw = rename_columns(read_patient_table(table), column or [], table)
     patients = prepare_patients(raw, str(table), death_window_weeks)
     markers = _markers(by or [], raw, patients, biomarkers)
@@ -116,28 +125,6 @@ def clinical(
                  f"{100 * row['ci_high']:.1f})")  # fmt: skip
     say(f"clinical: {len(patients)} patients{shown}; {len(endpoints)} endpoint rows"
         + (f", {len(markers)} marker(s)" if markers else ""), quiet)  # fmt: skip
-
-
-def _landmarks(text: str) -> tuple[float, ...]:
-    if not text.strip():
-        return ()
-    try:
-        values = tuple(float(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        values = (-1.0,)
-    if not all(math.isfinite(v) and v > 0 for v in values):
-        raise IcarusError(f"--landmarks {text!r}: give positive months separated by commas")
-    return tuple(sorted(set(values)))
-
-
-def _pairs(items: list[str], option: str, form: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise IcarusError(f"{option} {item!r}: give {form}")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def _markers(names: list[str], raw: pd.DataFrame, patients: pd.DataFrame,

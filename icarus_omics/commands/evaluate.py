@@ -7,7 +7,16 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from icarus_omics.commands.params import FigureFormat, FigureKind, OutDir, Quiet, say, warn
+from icarus_omics.commands.params import (
+    FigureFormat,
+    FigureKind,
+    OutDir,
+    Quiet,
+    key_values,
+    months,
+    say,
+    warn,
+)
 from icarus_omics.errors import IcarusError
 from icarus_omics.io.figures import FigureFormat as PlotFormat
 
@@ -83,7 +92,9 @@ def evaluate(
     codes = tuple(c.strip().upper() for c in positive.split(",") if c.strip())
     side = (sides.response_outcome(patients, codes, ne_evaluable) if outcome == "response"
             else sides.pfs_outcome(patients))  # fmt: skip
-    table = read_scores(scores, id_column, _pairs(where or []))
+    table = read_scores(
+        scores, id_column, list(key_values(where or [], "--where", "COLUMN=VALUE").items())
+    )
     named = [*(probability or []), *(versus or []), *(lower or [])]
     sides.score_columns(table, named, str(scores))  # each named column exists, numeric
     values = sides.score_columns(table, [*(score or []), *named] if score else [], str(scores))
@@ -95,7 +106,7 @@ def evaluate(
     covariates = (sides.covariate_table(raw, names, matched.scores.index, str(outcomes))
                   if names else None)  # fmt: skip
     settings = Settings(ci, bootstrap, seed, threshold, per, tuple(probability or []),
-                        tuple(versus or []), _landmarks(landmarks), groups,
+                        tuple(versus or []), months(landmarks), groups,
                         lower=tuple(lower or []))  # fmt: skip
     run = evaluate_response if outcome == "response" else evaluate_pfs
     result = run(matched, settings, covariates)
@@ -113,23 +124,3 @@ def evaluate(
         write_summary(summary, stage.path("evaluation_summary.json"), outdir, seed=seed)
     say(f"evaluate: {len(matched.scores.columns)} score(s) against {outcome} on "
         f"{len(matched.scores)} patients; seed {seed}; outputs in {outdir}", quiet)  # fmt: skip
-
-
-def _pairs(values: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for value in values:
-        name, sep, level = value.partition("=")
-        if not sep or not name.strip():
-            raise IcarusError(f"--where {value!r}: expected COLUMN=VALUE")
-        pairs.append((name.strip(), level.strip()))
-    return pairs
-
-
-def _landmarks(text: str) -> tuple[float, ...]:
-    try:
-        marks = tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise IcarusError(f"--landmarks {text!r}: expected months, e.g. 6,12") from None
-    if not marks or any(not m > 0 for m in marks):
-        raise IcarusError(f"--landmarks {text!r}: expected positive months, e.g. 6,12")
-    return marks

@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from icarus_omics.errors import IcarusError
+
 # Messages and progress go to stderr; stdout carries only what a command exists to print.
 # User text is printed literally: no markup (``[x]``), no emoji codes (``a:b:``), and a
 # message is never wrapped into two lines when stderr is a file or a pipe.
@@ -192,3 +194,29 @@ def warn(message: str) -> None:
     """Print ``warning: message`` on stderr, even with ``--quiet``: a warning is something
     the user must not miss."""
     stderr.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def months(text: str, option: str = "--landmarks") -> tuple[float, ...]:
+    """Comma-separated positive months (``6,12``), sorted and unique; empty text: none."""
+    import math
+
+    if not text.strip():
+        return ()
+    try:
+        values = tuple(float(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        values = (-1.0,)
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise IcarusError(f"{option} {text!r}: give positive months separated by commas")
+    return tuple(sorted(set(values)))
+
+
+def key_values(items: list[str], option: str, form: str) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict (``--reference MARKER=LEVEL``, ``--where C=V``)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise IcarusError(f"{option} {item!r}: give {form}")
+        out[key.strip()] = value.strip()
+    return out
