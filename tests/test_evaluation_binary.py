@@ -353,3 +353,19 @@ def test_figures_without_curves_say_no_data(tmp_path: Path) -> None:
     pr_figure({}, tmp_path / "pr.svg", "Response", figure_format="svg")
     for name in ("roc.svg", "pr.svg"):
         assert b"no data" in (tmp_path / name).read_bytes()
+
+
+def test_pr_band_brackets_the_interpolated_curve() -> None:
+    """The bootstrap band of the interpolated precision holds the full-data curve at most
+    recalls, is reproducible with its seed and stays in [0, 1]."""
+    rng = np.random.default_rng(4)
+    y = (rng.random(80) < 0.4).astype(int)
+    score = np.round(y * 0.8 + rng.normal(size=80), 1)  # ties
+    band = binary.pr_band(score, y, n=500, seed=3)
+    again = binary.pr_band(score, y, n=500, seed=3)
+    np.testing.assert_array_equal(band.low, again.low)
+    assert ((band.low >= 0) & (band.high <= 1) & (band.low <= band.high)).all()
+    points = binary.pr_points(score, y)
+    interpolated = np.array([points.precision[points.recall >= r].max() for r in band.specificity])
+    inside = (band.low - 1e-12 <= interpolated) & (interpolated <= band.high + 1e-12)
+    assert inside.mean() > 0.9

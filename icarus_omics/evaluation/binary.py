@@ -424,3 +424,30 @@ def pr_points(score: ArrayLike, y: ArrayLike) -> PrPoints:
     recall = true_positive / true_positive[-1]
     return PrPoints(ordered[ends][::-1], np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0],
                     float(labels.mean()))  # fmt: skip
+
+
+RECALL_GRID = np.arange(101) / 100
+
+
+def pr_band(score: ArrayLike, y: ArrayLike, n: int = 2000, seed: int = 0, level: float = 0.95,
+            recall: ArrayLike = RECALL_GRID) -> RocBand:  # fmt: skip
+    """Bootstrap ``level`` limits of the interpolated precision (the best precision at a
+    recall at least r) at each ``recall``, over stratified resamples (as :func:`roc_band`;
+    the band's ``specificity`` field holds the recall grid)."""
+    values, labels = _checked(score, y)
+    grid = np.asarray(recall, dtype=np.float64)
+    rows = stratified_resamples(labels, n, seed)
+    scores, hits = values[rows], labels[rows]
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ordered = np.take_along_axis(scores, order, axis=1)
+    true_positive = np.cumsum(np.take_along_axis(hits, order, axis=1), axis=1)
+    precision = true_positive / np.arange(1, scores.shape[1] + 1)
+    recalled = true_positive / true_positive[:, -1:]
+    tie_end = np.concatenate([ordered[:, :-1] != ordered[:, 1:],
+                              np.ones((len(rows), 1), dtype=bool)], axis=1)  # fmt: skip
+    precision = np.where(tie_end, precision, -np.inf)  # thresholds only at the ends of ties
+    best_after = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
+    first = np.argmax(recalled[:, :, None] >= grid[None, None, :] - 1e-12, axis=1)
+    curves = np.take_along_axis(best_after, first, axis=1)
+    low, median, high = np.quantile(curves, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=0)
+    return RocBand(grid, low, median, high, level)

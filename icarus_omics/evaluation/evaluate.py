@@ -138,7 +138,8 @@ def _response_score(result: Evaluation, matched: Matched, score: str, y_all: np.
     result.add(score, "response", metrics)
     band = binary.roc_band(x, y, boot, seed, level)
     result.curve("roc", score, (binary.roc_points(x, y), band, auc))
-    result.curve("pr", score, (binary.pr_points(x, y), metrics[2]))
+    pr_band = binary.pr_band(x, y, boot, seed, level)
+    result.curve("pr", score, (binary.pr_points(x, y), metrics[2], pr_band))
     result.curve("forest", score, next(m for m in metrics if m.metric == "or_per_sd"))
 
 

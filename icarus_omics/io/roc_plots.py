@@ -88,7 +88,7 @@ def roc_figure(
 
 
 def pr_figure(
-    curves: Mapping[str, tuple[PrPoints, Metric]],
+    curves: Mapping[str, tuple[PrPoints, Metric] | tuple[PrPoints, Metric, RocBand | None]],
     path: Path,
     title: str,
     figure_format: FigureFormat = "png",
@@ -96,19 +96,22 @@ def pr_figure(
     """Precision-recall curves of one or more scores, in the order given.
 
     ``curves``: score name -> (its :class:`PrPoints`, its average precision as a
-    :class:`Metric`, limits optional). The curves are steps, as scikit-learn draws them; the
-    prevalence (the precision of a score with no skill) is a dashed line, one per distinct
-    prevalence (the scores may cover different patients). With no curves the figure says
-    "no data".
+    :class:`Metric`, limits optional, and optionally a band from ``binary.pr_band``, drawn
+    translucent). The curves are steps, as scikit-learn draws them; the prevalence (the
+    precision of a score with no skill) is a dashed line, one per distinct prevalence (the
+    scores may cover different patients). With no curves the figure says "no data".
     """
     figure, axis = _unit_axes(title)
     if not curves:
         _no_data(axis)
-    for index, (name, (points, average)) in enumerate(curves.items()):
+    for index, (name, (points, average, *band)) in enumerate(curves.items()):
         colour = GROUP_COLOURS[index % len(GROUP_COLOURS)]
+        if band and band[0] is not None:  # bootstrap band of the interpolated precision
+            axis.fill_between(band[0].specificity, band[0].low, band[0].high, color=colour,
+                              alpha=0.15, linewidth=0, step=None, zorder=2)  # fmt: skip
         axis.plot(points.recall, points.precision, drawstyle="steps-post", color=colour,
                   linewidth=1.6, zorder=3, label=_estimate_text(name, "AP", average))  # fmt: skip
-    prevalences = dict.fromkeys(round(points.prevalence, 12) for points, _ in curves.values())
+    prevalences = dict.fromkeys(round(curve[0].prevalence, 12) for curve in curves.values())
     for prevalence in prevalences:
         axis.axhline(prevalence, color=CHANCE_COLOUR, linestyle="--", linewidth=1, zorder=1,
                      label=f"Prevalence {prevalence:.2f}")  # fmt: skip
