@@ -31,8 +31,10 @@ Shortlist = Annotated[str, typer.Option(
 MinSnvs = Annotated[int, typer.Option(min=0, help="Fit only samples with this many SNVs.",
     metavar="N")]  # fmt: skip
 Exome = Annotated[bool, typer.Option(help="Use exome-normalised signatures (WES data).")]
-Method = Annotated[Literal["sparse", "nnls", "strict"], typer.Option(
-    help="sparse (NNLS + SigProfiler sparsity), nnls or strict.", metavar="METHOD")]  # fmt: skip
+Method = Annotated[Literal["sparse", "nnls", "strict", "sigprofiler"], typer.Option(
+    help="sparse (the study's: NNLS + SigProfiler sparsity), nnls, strict "
+    "(MutationalPatterns) or sigprofiler (SigProfilerAssignment cosmic_fit).",
+    metavar="METHOD")]  # fmt: skip
 CosineDrop = Annotated[float, typer.Option(min=0.0, max=1.0, metavar="X",
     help="sparse: stop before cosine falls by this much.")]  # fmt: skip
 MaxDelta = Annotated[float, typer.Option(min=0.0, max=1.0, metavar="X",

@@ -9,12 +9,15 @@ The method, file by file (MutationalPatterns and SigProfiler functions named whe
 - :mod:`.selection` - one sample's fit: ``solve_nnls`` (Lawson-Hanson), the backwards and
   best-subset strict selections (``fit_to_signatures_strict``) and SigProfiler's sparse
   removal step (Pich et al. 2019).
+- :mod:`.sigprofiler` - SigProfilerAssignment's ``cosmic_fit`` assignment
+  (``process_sample``, ``add_remove_signatures``, ``remove_all_single_signatures``):
+  ``fit("sigprofiler")``.
 - :mod:`.fitting` - the cohort's fits through one entry, ``fit(method, ...)``
-  (``nnls``, ``sparse``, ``strict``; options in the frozen ``FitOptions``), in chunks on
-  several processes; cosine similarity and residuals. :mod:`.bootstrap` adds bootstrap
-  intervals (``fit_to_signatures_bootstrapped``), :mod:`.exposures` the cohort tables
-  (samples fitted, relative exposures, fit quality), :mod:`.exome` the exome-versus-genome
-  check.
+  (``nnls``, ``sparse``, ``strict``, ``sigprofiler``; options in the frozen
+  ``FitOptions``), in chunks on several processes; cosine similarity and residuals.
+  :mod:`.bootstrap` adds bootstrap intervals (``fit_to_signatures_bootstrapped``),
+  :mod:`.exposures` the cohort tables (samples fitted, relative exposures, fit quality),
+  :mod:`.exome` the exome-versus-genome check.
 - :mod:`.association` - exposures between two response groups: R's ``wilcox.test`` and
   ``p.adjust(method = "BH")`` (the study's SBS2 association).
 """

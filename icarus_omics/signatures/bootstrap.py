@@ -70,8 +70,9 @@ def bootstrap(
     point = fit(method, catalogue, signatures, options, processes)
     counts, profiles = prepare(catalogue, signatures)
     children = np.random.SeedSequence(seed).spawn(counts.shape[1])
+    names = list(signatures.columns)
     jobs = [
-        (counts[:, chunk], profiles, method, options, [children[i] for i in chunk], n)
+        (counts[:, chunk], profiles, method, options, [children[i] for i in chunk], n, names)
         for chunk in chunks(counts.shape[1], processes)
     ]
     parts = []
@@ -80,7 +81,7 @@ def bootstrap(
         if tick is not None:
             tick(part.shape[2])
     summaries = np.concatenate(parts, axis=2) if parts else np.zeros((3, profiles.shape[1], 0))
-    samples, names = list(catalogue.columns), list(signatures.columns)
+    samples = list(catalogue.columns)
     return pd.DataFrame(
         {
             "sample": np.repeat(samples, len(names)),
@@ -101,9 +102,10 @@ def _bootstrap_columns(
     options: FitOptions,
     seeds: list[np.random.SeedSequence],
     n: int,
+    names: list[str],
 ) -> Array:
     """(3, signatures, samples): 2.5th and 97.5th percentiles and kept fraction."""
-    rule, settings = sample_rule(method, options)
+    rule, settings = sample_rule(method, options, names, profiles)
     summary = np.zeros((3, profiles.shape[1], counts.shape[1]))
     for j, (observed, seed) in enumerate(zip(counts.T, seeds, strict=True)):
         total = int(np.rint(observed.sum()))

@@ -3,7 +3,7 @@
 Every fit takes a catalogue (channel rows, like ``A[C>T]G``, x sample columns, mutation
 counts) and a signature matrix (the same channel rows x signature columns, each column a
 probability distribution summing to 1), and returns a :class:`FitResult`. ``fit(method,
-...)`` runs one of three methods, tuned by :class:`FitOptions`:
+...)`` runs one of four methods, tuned by :class:`FitOptions`:
 
 - ``nnls`` - non-negative least squares per sample, MutationalPatterns
   ``fit_to_signatures`` (:func:`_fit_nnls`).
@@ -11,6 +11,8 @@ probability distribution summing to 1), and returns a :class:`FitResult`. ``fit(
   signature selection (:func:`_fit_strict`).
 - ``sparse`` - the study's method: NNLS, then the SigProfiler single-sample sparsity step
   (Pich et al., Nat Genet 2019;51:1732) (:func:`_fit_sparse`).
+- ``sigprofiler`` - SigProfilerAssignment's ``cosmic_fit`` assignment: NNLS, removals, then
+  add-remove layers with background and connected signatures (:mod:`.sigprofiler`).
 
 Bootstrap intervals are in :mod:`.bootstrap`, the exome-versus-genome check in :mod:`.exome`.
 
@@ -45,6 +47,8 @@ from icarus_omics.signatures.selection import (
     select_sparse,
     solve_nnls,
 )
+from icarus_omics.signatures.sigprofiler import DEFAULT_PENALTIES, Penalties, assign_sample
+from icarus_omics.signatures.sigprofiler import sample_settings as sigprofiler_settings
 
 QUALITY_COLUMNS = ("n_snvs", "cosine_similarity", "rss", "signatures_kept")
 DEFAULT_MAX_DELTA = 0.004  # MutationalPatterns 3.8.1 fit_to_signatures_strict default
@@ -52,8 +56,8 @@ DEFAULT_MAX_COSINE_DROP = 0.01  # SigProfiler removeAllSingleSignatures (Pich et
 SUM_TOLERANCE = 1e-3  # COSMIC columns sum to 1 within 1e-6; counts or percentages miss by far
 MAX_BEST_SUBSET = 15  # 2**15 refits per sample; MutationalPatterns advises at most 10-15
 CHUNKS_PER_PROCESS = 4  # samples are split into this many chunks per worker process
-METHODS = ("nnls", "strict", "sparse")
-Method = Literal["nnls", "strict", "sparse"]
+METHODS = ("nnls", "strict", "sparse", "sigprofiler")
+Method = Literal["nnls", "strict", "sparse", "sigprofiler"]
 Selection = Literal["backwards", "best_subset"]
 Array = np.ndarray
 Tick = Callable[[int], None]  # told how many samples were just fitted (a progress display)
@@ -65,17 +69,22 @@ class FitOptions:
 
     ``max_delta`` and ``selection`` are the ``strict`` method's (MutationalPatterns
     ``max_delta`` and ``method``), ``max_cosine_drop`` the ``sparse`` method's (cosine
-    similarity, 0 to 1). ``nnls`` has no options.
+    similarity, 0 to 1), ``penalties`` the ``sigprofiler`` method's (SigProfilerAssignment's
+    ``nnls_add_penalty``, ``nnls_remove_penalty``, ``initial_remove_penalty``; relative L2
+    error). ``nnls`` has no options.
     """
 
     max_delta: float = DEFAULT_MAX_DELTA
     selection: Selection = "backwards"
     max_cosine_drop: float = DEFAULT_MAX_COSINE_DROP
+    penalties: Penalties = DEFAULT_PENALTIES
 
     def used_by(self, method: Method) -> dict[str, Any]:
         """The options ``method`` reads, by name (for a run's summary)."""
         if method == "strict":
             return {"max_delta": self.max_delta, "selection": self.selection}
+        if method == "sigprofiler":
+            return {f"{name}_penalty": value for name, value in self.penalties._asdict().items()}
         return {"max_cosine_drop": self.max_cosine_drop} if method == "sparse" else {}
 
 
@@ -104,8 +113,9 @@ def fit(
     Parameters
     ----------
     method
-        ``nnls``, ``strict`` or ``sparse`` (see the module docstring and the private
-        ``_fit_<method>`` functions for each rule and its source).
+        ``nnls``, ``strict``, ``sparse`` or ``sigprofiler`` (see the module docstring, the
+        private ``_fit_<method>`` functions and :mod:`.sigprofiler` for each rule and its
+        source).
     catalogue
         96 channels (index, like ``A[C>T]G``) x samples; mutation counts >= 0.
     signatures
@@ -132,8 +142,12 @@ def fit(
     """
     check_method(method, options)
     counts, profiles = prepare(catalogue, signatures)
-    cohort_fit = {"nnls": _fit_nnls, "strict": _fit_strict, "sparse": _fit_sparse}[method]
-    exposures = cohort_fit(counts, profiles, options, processes, tick)
+    if method == "sigprofiler":  # its rules name signatures: background, connected groups
+        rule, settings = sample_rule(method, options, list(signatures.columns), profiles)
+        exposures = _run(counts, profiles, rule, settings, processes, tick)
+    else:
+        cohort_fit = {"nnls": _fit_nnls, "strict": _fit_strict, "sparse": _fit_sparse}[method]
+        exposures = cohort_fit(counts, profiles, options, processes, tick)
     return _result(catalogue, signatures, counts, profiles, exposures)
 
 
@@ -145,18 +159,32 @@ def check_method(method: str, options: FitOptions) -> None:
         raise IcarusError(f"max_delta must be 0 or more, not {options.max_delta}")
     if options.max_cosine_drop < 0:
         raise IcarusError(f"max_cosine_drop must be 0 or more, not {options.max_cosine_drop}")
+    if min(options.penalties) < 0:
+        raise IcarusError(f"sigprofiler penalties must be 0 or more, not {options.penalties}")
     if options.selection not in ("backwards", "best_subset"):
         raise IcarusError(
             f"unknown selection method {options.selection!r}; use backwards or best_subset"
         )
 
 
-def sample_rule(method: Method, options: FitOptions) -> tuple[Callable[..., Array], dict[str, Any]]:
-    """The per-sample fit of ``method`` (a :mod:`.selection` function) and its keywords.
+def sample_rule(
+    method: Method,
+    options: FitOptions,
+    names: list[str] | None = None,
+    profiles: Array | None = None,
+) -> tuple[Callable[..., Array], dict[str, Any]]:
+    """The per-sample fit of ``method`` (a :mod:`.selection` or :mod:`.sigprofiler`
+    function) and its keywords.
 
     Each sample fitted on its own: for ``strict`` backwards, the cohort filter of
-    :func:`_fit_strict` reduces to the sample's own non-zero NNLS exposures.
+    :func:`_fit_strict` reduces to the sample's own non-zero NNLS exposures. ``sigprofiler``
+    needs the signature ``names``; ``profiles`` (channels x signatures) lets it share its
+    per-signature-set algebra across samples.
     """
+    if method == "sigprofiler":
+        if names is None:  # a programming error: every caller passes them
+            raise ValueError("sample_rule: the sigprofiler method needs the signature names")
+        return assign_sample, sigprofiler_settings(names, options.penalties, profiles)
     if method == "nnls":
         return solve_nnls, {}
     if method == "sparse":
@@ -268,8 +296,9 @@ def _fit_sparse(
     smallest loss in fit. The Python port (SigProfilerAssignment
     ``single_sample.remove_all_single_signatures``, read at
     AlexandrovLab/SigProfilerAssignment) ranks by relative L2 error, compares each step with
-    the previous one and never drops the background SBS1/SBS5 when decomposing de novo
-    signatures; we follow the Julia code, which the study's method describes.
+    the previous one and protects the background SBS1/SBS5 in its add-remove step (the
+    ``sigprofiler`` method, :mod:`.sigprofiler`); we follow the Julia code, which the study's
+    method describes.
     """
     settings = {"max_cosine_drop": options.max_cosine_drop}
     return _run(counts, profiles, select_sparse, settings, processes, tick)
