@@ -13,9 +13,12 @@ the same run:
   the anchor in ../shared/anchors/bcftools_filter.sh.
 
 Prints wall times, the ratios, the passing-record counts (which must agree) and peak
-resident memory (ru_maxrss of each child process) at 100k and 1M records.
+resident memory (ru_maxrss of each child process) at 100k and 1M records. Each command
+runs ``--repeat`` times, in turn with the others, and the median wall time is reported
+(the largest peak memory); the load average is printed before and after, since other
+jobs on the machine slow every command down.
 
-    python benchmarks/wes_filter.py [--records 1000000] [--threads 2] [--keep DIR]
+    python benchmarks/wes_filter.py [--records 1000000] [--threads 2] [--repeat 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -146,58 +150,81 @@ def count_passing(vcf: Path) -> int:
     )
 
 
+def timed(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int]]:
+    """Median wall seconds and largest peak MiB of each command, run ``repeat`` times in
+    turn (so that a burst of load from other jobs falls on all of them)."""
+    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(run_child(command))
+    return {
+        name: (statistics.median(w for w, _ in found), max(m for _, m in found))
+        for name, found in runs.items()
+    }
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measure_size(work: Path, size: int, threads: int, repeat: int) -> None:
+    """Time the three commands on a VCF of ``size`` records; print the figures."""
+    vcf = work / f"mutect2_{size}.vcf.gz"
+    if not vcf.exists():
+        t = time.perf_counter()
+        generate(vcf, size)
+        print(f"generated {size:,} records in {time.perf_counter() - t:.1f} s")
+    soft, hard = work / f"soft_{size}.vcf.gz", work / f"hard_{size}.vcf.gz"
+    results = timed(
+        {
+            "icarus": icarus(vcf, work / f"icarus_{size}", threads),
+            "soft": shell(
+                f"bcftools filter --threads {threads} -m+ -s icarus_fail -i '{EXPRESSION}' "
+                f"-Oz -o {soft} {vcf} && bcftools view --threads {threads} -h {soft} >/dev/null "
+                f"&& tabix -f -p vcf {soft}"
+            ),
+            "hard": shell(
+                f"bcftools view --threads {threads} -f PASS -i '{EXPRESSION}' -Oz -o {hard} "
+                f"{vcf} && tabix -f -p vcf {hard}"
+            ),
+        },
+        repeat,
+    )
+    (t_icarus, m_icarus), (t_soft, m_soft), (t_hard, m_hard) = results.values()
+    ours = (work / f"icarus_{size}" / "TUMOR.mutations.tsv").read_text().count("\n") - 1
+    reference = count_passing(hard)
+    print(f"\n## {size:,} records (median of {repeat} runs; load average now {load()})")
+    print(
+        f"passing calls: icarus-omics {ours:,} | bcftools {reference:,} | agree: {ours == reference}"
+    )
+    print(f"icarus-omics wes-filter (soft, +tbi, TSVs): {t_icarus:7.2f} s  peak {m_icarus:5d} MiB")
+    print(f"bcftools filter -s (soft, +tabix):          {t_soft:7.2f} s  peak {m_soft:5d} MiB")
+    print(f"bcftools view -f PASS -i (hard, +tabix):    {t_hard:7.2f} s  peak {m_hard:5d} MiB")
+    print(f"ratio wes-filter / bcftools filter -s: {t_icarus / t_soft:.2f}x | "
+          f"vs hard filter: {t_icarus / t_hard:.2f}x")  # fmt: skip
+    if ours != reference:
+        raise SystemExit("passing sets differ")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per command (median)")
     parser.add_argument("--keep", type=Path, help="keep the generated files here")
     args = parser.parse_args()
     if shutil.which("bcftools") is None or shutil.which("tabix") is None:
         raise SystemExit("bcftools and tabix are needed: apt-get install bcftools tabix")
     work = work_dir(args.keep, "wes-filter")
-    sizes = sorted({min(100_000, args.records), args.records})
-    print(f"# wes-filter benchmark: {os.cpu_count()} cores, threads={args.threads}")
+    print(f"# wes-filter benchmark: {os.cpu_count()} cores, threads={args.threads}, "
+          f"load average {load()}")  # fmt: skip
     print(
         subprocess.run(
             ["bcftools", "--version"], capture_output=True, text=True
         ).stdout.splitlines()[0]
     )
-    for size in sizes:
-        vcf = work / f"mutect2_{size}.vcf.gz"
-        if not vcf.exists():
-            t = time.perf_counter()
-            generate(vcf, size)
-            print(f"generated {size:,} records in {time.perf_counter() - t:.1f} s")
-        soft = work / f"soft_{size}.vcf.gz"
-        hard = work / f"hard_{size}.vcf.gz"
-        t_icarus, m_icarus = run_child(icarus(vcf, work / f"icarus_{size}", args.threads))
-        t_soft, m_soft = run_child(
-            shell(
-                f"bcftools filter --threads {args.threads} -m+ -s icarus_fail -i '{EXPRESSION}' "
-                f"-Oz -o {soft} {vcf} && bcftools view --threads {args.threads} -h {soft} >/dev/null && tabix -f -p vcf {soft}"
-            )
-        )
-        t_hard, m_hard = run_child(
-            shell(
-                f"bcftools view --threads {args.threads} -f PASS -i '{EXPRESSION}' -Oz -o {hard} {vcf} && tabix -f -p vcf {hard}"
-            )
-        )
-        ours = (work / f"icarus_{size}" / "TUMOR.mutations.tsv").read_text().count("\n") - 1
-        reference = count_passing(hard)
-        print(f"\n## {size:,} records")
-        print(
-            f"passing calls: icarus-omics {ours:,} | bcftools {reference:,} | agree: {ours == reference}"
-        )
-        print(
-            f"icarus-omics wes-filter (soft, +tbi, TSVs): {t_icarus:7.2f} s  peak {m_icarus:5d} MiB"
-        )
-        print(f"bcftools filter -s (soft, +tabix):          {t_soft:7.2f} s  peak {m_soft:5d} MiB")
-        print(f"bcftools view -f PASS -i (hard, +tabix):    {t_hard:7.2f} s  peak {m_hard:5d} MiB")
-        print(
-            f"ratio vs bcftools soft filter: {t_icarus / t_soft:.2f}x | vs hard filter: {t_icarus / t_hard:.2f}x"
-        )
-        if ours != reference:
-            raise SystemExit("passing sets differ")
+    for size in sorted({min(100_000, args.records), args.records}):
+        measure_size(work, size, args.threads, args.repeat)
     if not args.keep:
         shutil.rmtree(work)
 

@@ -52,7 +52,8 @@ def test_planted_marker_predicts_response_and_noise_does_not(
     assert her3.loc["or_per_sd", "ci_low"] > 1 and noise.loc["or_per_sd", "p_value"] > 0.05
     # OR per 10 units is OR per unit to the 10th (the table holds 6 significant digits)
     assert her3.loc["or_per_10", "estimate"] == pytest.approx(
-        her3.loc["or_per_unit", "estimate"] ** 10, rel=1e-4)  # fmt: skip (6 digits)
+        her3.loc["or_per_unit", "estimate"] ** 10, rel=1e-4
+    )  # fmt: skip (6 digits)
     assert "optimistic" in her3.loc["youden_threshold", "method"]
     probability = result.loc["her3_model_probability"]
     assert {"brier", "scaled_brier", "calibration_intercept", "calibration_slope"} <= set(

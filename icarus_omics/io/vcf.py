@@ -1,7 +1,8 @@
-"""VCF/BCF reading (streamed with cyvcf2) and soft-filtered VCF writing.
+"""VCF/BCF reading (streamed with cyvcf2) and header checks.
 
-Reading by contig groups (the parallel pass) is in :mod:`icarus_omics.io.vcf_contigs`, the
-split of a multi-allelic record into one record per ALT in :mod:`icarus_omics.io.vcf_split`.
+Reading by contig groups (the parallel pass) is in :mod:`icarus_omics.io.vcf_contigs`,
+reading records in batches in :mod:`icarus_omics.io.vcf_batch`, and writing the
+soft-filtered VCF and its index in :mod:`icarus_omics.io.vcf_write`.
 
 htslib's own messages are silenced: problems are reported as one IcarusError naming the
 file, and checks htslib does not make (truncated files, records it could not parse,
@@ -23,10 +24,9 @@ import cyvcf2
 import pysam
 
 from icarus_omics.errors import IcarusError
-from icarus_omics.io.vcf_split import split_record
-from icarus_omics.somatic.rules import AlleleCall
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+FILTER_COLUMN = 6
 ANNOTATION_KEYS = ("CSQ", "ANN", "FUNCOTATION")
 TUMOR_NAMES = ("TUMOR", "TUMOUR")
 _CONTIG = re.compile(r"^##contig=<ID=([^,>]+),(?:[^\n]*?,)?length=(\d+)", re.MULTILINE)
@@ -234,116 +234,3 @@ def resolve_samples(
     if normal is not None and normal == tumor:
         raise IcarusError(f"{path}: the tumour and normal sample are both {tumor!r}")
     return tumor, normal
-
-
-class SoftFilterWriter:
-    """Write every record to a bgzipped VCF, FILTER set to the flags each call fails.
-
-    Our filters are declared in the header with their thresholds. With the ``split``
-    policy a multi-allelic record becomes one record per ALT: Number=A/R/G values are
-    subset and GT is recoded, as ``bcftools norm -m-`` does.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        index: Path | None,
-        vcf: cyvcf2.VCF,
-        header: VcfHeader,
-        filters: dict[str, str],
-        provenance: str,
-        split: bool,
-        threads: int = 1,
-    ) -> None:
-        declared = vcf.raw_header  # a reader reused for several parts is declared once
-        for name, description in filters.items():
-            if f"##FILTER=<ID={name}," not in declared:
-                vcf.add_filter_to_header({"ID": name, "Description": description})
-        if f"##icarus-omics={provenance}" not in declared:
-            vcf.add_to_header(f"##icarus-omics={provenance}")
-        self.path = path
-        self.index = index
-        self.split = split
-        self._numbers = header.numbers
-        self._source = header.path
-        self._writer = cyvcf2.Writer(str(path), vcf, mode="wz")
-        if threads > 1:
-            self._writer.set_threads(threads)
-        self.records = 0
-
-    def write(self, variant: cyvcf2.Variant, calls: Sequence[AlleleCall]) -> None:
-        """Write ``variant`` (or its per-ALT pieces) with the FILTER of its calls."""
-        if not calls:  # a record without ALT allele: nothing to judge
-            self._put(variant)
-            return
-        if len(calls) == 1 or not self.split:
-            variant.FILTER = _filter_value([c for call in calls for c in _flags(call)])
-            self._put(variant)
-            return
-        line = str(variant).rstrip("\n")
-        for call in calls:
-            piece = self._writer.variant_from_string(split_record(line, call.allele, self._numbers))
-            piece.FILTER = _filter_value(_flags(call))
-            self._put(piece)
-
-    def write_flags(
-        self, variant: cyvcf2.Variant, filters: tuple[str, ...], failures: tuple[str, ...]
-    ) -> None:
-        """Write a single-ALT ``variant``: FILTER becomes its FilterMutectCalls ``filters``
-        plus our ``failures``, PASS when both are empty."""
-        if failures:
-            variant.FILTER = _filter_value(filters + failures)
-        elif not filters:  # PASS stays PASS; '.' becomes PASS
-            variant.FILTER = "PASS"
-        self._put(variant)
-
-    def _put(self, variant: cyvcf2.Variant) -> None:
-        try:
-            self._writer.write_record(variant)
-        except Exception as error:
-            if type(error) is not Exception:  # cyvcf2 raises a bare Exception here
-                raise
-            message = _unwritable(self._numbers, variant, error)
-            raise IcarusError(f"{self._source}: {message}") from None
-        self.records += 1
-
-    def close(self) -> None:
-        """Finish the file and write its tabix index to ``index`` (when not None)."""
-        self._writer.close()
-        if self.index is not None:
-            index_vcf(self.path, self.index)
-
-
-def _unwritable(
-    numbers: dict[tuple[str, str], str], variant: cyvcf2.Variant, error: Exception
-) -> str:
-    """The message for a record htslib will not write: usually a tag the header lacks."""
-    columns = str(variant).rstrip("\n").split("\t")
-    info = [item.partition("=")[0] for item in columns[7].split(";")] if len(columns) > 7 else []
-    tags = [("INFO", key) for key in info if key != "."]
-    tags += [("FORMAT", key) for key in (columns[8].split(":") if len(columns) > 8 else [])]
-    undeclared = [f"{kind}/{key}" for kind, key in tags if (kind, key) not in numbers]
-    where = f"record {variant.CHROM}:{variant.POS}"
-    if undeclared:
-        return (
-            f"{where} uses {', '.join(undeclared)}, not declared in the VCF header; declare it "
-            "(bcftools annotate --header-lines) or remove it (bcftools annotate -x)"
-        )
-    return f"{where} cannot be written ({error}); check it with 'bcftools view'"
-
-
-def index_vcf(path: Path, index: Path) -> None:
-    """Write the tabix index of the bgzipped VCF ``path`` to ``index``."""
-    try:
-        pysam.tabix_index(str(path), preset="vcf", force=True, index=str(index))
-    except (OSError, ValueError) as error:
-        raise IcarusError(f"cannot index {path} ({error})") from None
-
-
-def _flags(call: AlleleCall) -> list[str]:
-    return [*call.site.filters, *call.failures]
-
-
-def _filter_value(flags: Sequence[str]) -> str:
-    unique = list(dict.fromkeys(flags))
-    return ";".join(unique) if unique else "PASS"

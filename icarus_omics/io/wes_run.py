@@ -1,28 +1,33 @@
 """The streaming pass of ``wes-filter`` and ``wes-annotate`` over one Mutect2 VCF.
 
 A small pipeline of ``io`` and the library: the VCF is read in batches (``io.vcf_batch``),
-judged by :func:`~icarus_omics.somatic.batch.judge_batch` (single-ALT records) and
+judged by :func:`~icarus_omics.somatic.batch.judge_coded` (single-ALT records) and
 :func:`~icarus_omics.somatic.rules.call_alleles` (the others), and written as it goes:
-the soft-filtered VCF, the mutations table, the MAF. A bgzipped VCF is processed in groups
-of contigs (on ``threads`` processes) through its tabix index, and the parts are joined
-block-wise; other inputs are streamed in one pass. Either way the bytes written do not
-depend on ``threads``. Nothing here prints or exits: the summary's ``notes`` carry the
-messages and the command prints them.
+the soft-filtered VCF (htslib's text of each record with its FILTER column replaced), the
+mutations table, the MAF. A bgzipped VCF is processed in groups of contigs (on ``threads``
+processes) through its tabix index, and the parts are joined block-wise as they come, the
+index of the joined file being built on a thread meanwhile; other inputs are streamed in
+one pass. Either way the bytes written do not depend on ``threads``. Nothing here prints
+or exits: the summary's ``notes`` carry the messages and the command prints them.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cyvcf2
+import numpy as np
+
 from icarus_omics import __version__
 from icarus_omics.errors import IcarusError
-from icarus_omics.io import tables, vcf, vcf_contigs
+from icarus_omics.io import tables, vcf, vcf_contigs, vcf_write
 from icarus_omics.io.annotation import allele_effects
-from icarus_omics.io.bgzf import concatenate_vcfs
+from icarus_omics.io.bgzf import VcfJoiner
 from icarus_omics.io.fasta import Reference
 from icarus_omics.io.files import Staging, staged_outputs
 from icarus_omics.io.knowledge import load_knowledge
@@ -34,7 +39,7 @@ from icarus_omics.oncogenic.events import mutation_events
 from icarus_omics.oncogenic.oncokb import Verdicts
 from icarus_omics.parallel import parallel_map
 from icarus_omics.somatic.attrition import ATTRITION_COLUMNS, Tally
-from icarus_omics.somatic.batch import Groups, judge_batch, region_mask
+from icarus_omics.somatic.batch import Groups, judge_coded, region_mask
 from icarus_omics.somatic.consequence import Effect
 from icarus_omics.somatic.maf import ANNOTATION_COLUMNS, MAF_COLUMNS, annotate, maf_row
 from icarus_omics.somatic.rules import MUTATION_COLUMNS, AlleleCall, Site, call_alleles
@@ -84,7 +89,8 @@ def run_wes(
     with staged_outputs(outdir) as stage:
         plan = vcf_contigs.contig_plan(path, stage.scratch(), setup.header.contig_lengths)
         if plan is None:
-            tally = _run_pass(setup, reader, iter(reader), _PassPaths.final(stage, setup), tick)
+            paths = _PassPaths.final(stage, setup)
+            tally = _run_pass(setup, reader, iter(reader), paths, tick, options.threads)
         else:
             tally = _run_parts(setup, plan, stage, tick)
         _finish(setup, tally, summary, stage, outdir)
@@ -156,16 +162,38 @@ def _run_parts(setup: Setup, plan: vcf_contigs.ContigPlan, stage: Staging, tick:
         for k, contigs in enumerate(plan.groups)
     ]  # fmt: skip
     tally = _new_tally(setup)
-    for part in parallel_map(_run_part, jobs, setup.options.threads):
-        tally.merge(part)
-        tick(part.records)
     final = _PassPaths.final(stage, setup)
-    concatenate_vcfs([paths.vcf for *_, paths in jobs], final.vcf)
-    vcf.index_vcf(final.vcf, stage.path(f"{setup.sample}.filtered.vcf.gz.tbi"))
-    tables.concatenate_tables([paths.mutations for *_, paths in jobs], final.mutations)
-    if final.maf is not None:
-        tables.concatenate_tables([p.maf for *_, p in jobs if p.maf], final.maf, skip=2)
+    index = stage.path(f"{setup.sample}.filtered.vcf.gz.tbi")
+    with _joined(final.vcf, index, scratch, setup.options.threads) as joined:
+        for part, (*_, paths) in zip(parallel_map(_run_part, jobs, setup.options.threads), jobs,
+                                     strict=True):  # fmt: skip
+            tally.merge(part)
+            tick(part.records)
+            joined.append(paths.vcf)
+        # while the index is finished
+        tables.concatenate_tables([paths.mutations for *_, paths in jobs], final.mutations)
+        if final.maf is not None:
+            tables.concatenate_tables([p.maf for *_, p in jobs if p.maf], final.maf, skip=2)
     return tally
+
+
+@contextmanager
+def _joined(path: Path, index: Path, scratch: Path, threads: int) -> Iterator[VcfJoiner]:
+    """The parts joined into ``path`` as they come, indexed on the way with a spare
+    thread (``threads`` > 1), else once the file is whole."""
+    if threads <= 1:
+        with VcfJoiner(path) as joined:
+            yield joined
+        vcf_write.index_vcf(path, index)
+        return
+    stream = vcf_write.StreamIndex(path, index, scratch)
+    try:
+        with VcfJoiner(path, copy=stream) as joined:
+            yield joined
+    except BaseException:
+        stream.close(finished=False)
+        raise
+    stream.close()
 
 
 def _run_part(setup: Setup, index: Path, contigs: tuple[str, ...], paths: _PassPaths) -> Tally:
@@ -176,16 +204,19 @@ def _run_part(setup: Setup, index: Path, contigs: tuple[str, ...], paths: _PassP
 
 def _run_pass(
     setup: Setup,
-    reader: object,
-    records: Iterable[object],
+    reader: cyvcf2.VCF,
+    records: Iterable[cyvcf2.Variant],
     paths: _PassPaths,
     tick: Progress | None = None,
+    threads: int = 1,
 ) -> Tally:
-    """Filter ``records``, writing the soft-filtered VCF, the TSV and the MAF to ``paths``."""
+    """Filter ``records``, writing the soft-filtered VCF, the TSV and the MAF to ``paths``
+    (the VCF compressed on ``threads`` threads)."""
     tally = _new_tally(setup)
     with ExitStack() as stack:
-        writers = _Pass(setup, reader, paths, stack, tally)
-        for batch in iter_batches(records, setup.header):
+        stack.enter_context(_rare_collections())
+        writers = _Pass(setup, reader, paths, stack, tally, threads)
+        for batch in iter_batches(reader, records, setup.header):
             writers.add(batch)
             if tick is not None:
                 tick(len(batch))
@@ -193,15 +224,33 @@ def _run_pass(
     return tally
 
 
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often during a pass: each batch makes thousands of
+    objects that live and die together, and frequent collections only rescan them."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(100_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 class _Pass:
     """The writers of one pass, fed batch by batch with the library's verdicts."""
 
     def __init__(
-        self, setup: Setup, reader: object, paths: _PassPaths, stack: ExitStack, tally: Tally
+        self,
+        setup: Setup,
+        reader: cyvcf2.VCF,
+        paths: _PassPaths,
+        stack: ExitStack,
+        tally: Tally,
+        threads: int = 1,
     ) -> None:
         self.setup, self.options, self.tally = setup, setup.options, tally
         thresholds = setup.options.thresholds
-        self.writer = vcf.SoftFilterWriter(
+        self.writer = vcf_write.SoftFilterWriter(
             paths.vcf,
             paths.index,
             reader,
@@ -209,7 +258,9 @@ class _Pass:
             thresholds.descriptions(),
             provenance=setup.provenance,
             split=thresholds.multiallelic == "split",
+            threads=threads,
         )
+        stack.callback(self.writer.abort)  # after an error too: no open file left behind
         columns = MUTATION_COLUMNS + (ANNOTATION_COLUMNS if self.options.annotate else ())
         self.mutations = stack.enter_context(tables.TableWriter(paths.mutations, columns))
         self.maf = None
@@ -225,37 +276,37 @@ class _Pass:
         """Judge one batch: write every record, count it, keep the passing calls."""
         self.tally.records += len(batch)
         self.tally.has_filter_value |= batch.has_filter_value
-        self.tally.contigs.update(batch.chrom)
+        self.tally.contigs.update(batch.chrom_names)
         self._check_reference(batch)
         self.tally.swap.add_batch(batch.filters, batch.tumor, batch.normal, batch.sites)
-        region = region_mask(self.setup.excluded, batch.chrom, batch.pos, batch.ref)
-        verdict = judge_batch(batch.filters, batch.tumor, batch.normal, region, batch.sites,
-                              self.options.thresholds)  # fmt: skip
+        codes, flags = batch.filter_codes, batch.filter_values
+        verdict = judge_coded(codes, flags, batch.tumor, batch.normal, self._excluded(batch),
+                              batch.sites, self.options.thresholds)  # fmt: skip
         self.groups.update(verdict.groups)
-        write, annotating = self.writer.write_flags, self.maf is not None
-        rows: list[int] = []  # passing single-ALT records, written as one block per run
-        for i, (variant, filters, failed, passing) in enumerate(
-            zip(batch.variants, batch.filters, verdict.failures, verdict.passing, strict=True)
-        ):
-            if i in batch.sites:  # several ALTs: the per-site rules, rows kept in order
-                self._flush(batch, rows)
-                self._add_site(batch.sites[i], variant)
-                continue
-            write(variant, filters, failed)
-            if passing:
-                if annotating:
-                    self._keep(batch.passing_call(i), variant)
-                else:
-                    rows.append(i)
-        self._flush(batch, rows)
+        filters = vcf_write.soft_filters(codes, batch.filter_texts, flags, verdict.failures)
+        start = 0
+        for stop in [*sorted(batch.sites), len(batch)]:  # runs of single-ALT records
+            self.writer.write_records(batch.lines, filters, start, stop)
+            self._keep_run(batch, np.flatnonzero(verdict.passing[start:stop]) + start)
+            if stop < len(batch):  # several ALTs: the per-site rules, rows kept in order
+                self._add_site(batch.sites[stop], batch.variants[stop])
+            start = stop + 1
 
-    def _flush(self, batch: RecordBatch, rows: list[int]) -> None:
-        """Write the rows of passing single-ALT records collected so far (no annotation)."""
-        if rows:
-            self.mutations.write_text(batch.passing_lines(rows), len(rows))
+    def _excluded(self, batch: RecordBatch) -> np.ndarray:
+        """Whether each record overlaps an excluded region (--exclude-bed)."""
+        if self.setup.excluded is None:
+            return np.zeros(len(batch), dtype=bool)
+        return region_mask(self.setup.excluded, batch.chrom, batch.pos.tolist(), batch.ref)
+
+    def _keep_run(self, batch: RecordBatch, rows: np.ndarray) -> None:
+        """Keep the passing single-ALT records at ``rows``."""
+        if self.maf is not None:
+            for i in rows.tolist():
+                self._keep(batch.passing_call(i), batch.variants[i])
+        elif len(rows):
+            self.mutations.write_text(batch.passing_lines(rows.tolist()), len(rows))
             self.tally.passed += len(rows)
             self.tally.written += len(rows)
-            rows.clear()
 
     def _add_site(self, site: Site, variant: object) -> None:
         self.tally.swap.add(site)
@@ -270,7 +321,7 @@ class _Pass:
         if self.reference is None:
             return
         agreement = self.tally.agreement
-        for chrom, pos, ref in zip(batch.chrom, batch.pos, batch.ref, strict=True):
+        for chrom, pos, ref in zip(batch.chrom, batch.pos.tolist(), batch.ref, strict=True):
             fasta_ref = self.reference.fetch(chrom, pos - 1, pos - 1 + len(ref))
             agreement.add(chrom, pos, ref, fasta_ref)
         agreement.check()

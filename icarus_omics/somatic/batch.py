@@ -6,7 +6,9 @@ keep pace with bcftools. The rules are the per-site ones of :mod:`.rules` (the F
 allow-list is :func:`~icarus_omics.somatic.rules.is_allowed_filter` itself); a hypothesis
 test (tests/test_somatic_batch.py) checks that :func:`judge_batch` and ``call_alleles``
 agree on every rule for arbitrary counts, flags, allow-lists and excluded regions.
-Multi-allelic records take the per-site path.
+:func:`judge_coded`, which ``judge_batch`` calls, takes the FILTER flags coded (the form
+the batch reader gives them in) and answers in arrays. Multi-allelic records take the
+per-site path.
 """
 
 from __future__ import annotations
@@ -136,6 +138,15 @@ class BatchVerdict:
     groups: Groups
 
 
+@dataclass(frozen=True)
+class CodedVerdict:
+    """:class:`BatchVerdict` as arrays: ``failures`` holds bit masks (:func:`mask_names`)."""
+
+    failures: np.ndarray  # uint8 per record
+    passing: np.ndarray  # bool per record
+    groups: Groups
+
+
 def judge_batch(
     filters: Sequence[tuple[str, ...]],
     tumor: ReadCounts | None,
@@ -165,17 +176,38 @@ def judge_batch(
     BatchVerdict
         Failures and pass/fail per record, and the attrition groups.
     """
-    masks = failure_masks(tumor, normal, excluded, thresholds).tolist()
-    failures = [mask_names(m) for m in masks]
+    values = list(dict.fromkeys(filters))
+    index = {flags: k for k, flags in enumerate(values)}
+    codes = np.array([index[flags] for flags in filters], dtype=np.int64)
+    coded = judge_coded(codes, values, tumor, normal, excluded, per_site, thresholds)
+    failures = [mask_names(m) for m in coded.failures.tolist()]
+    return BatchVerdict(failures, coded.passing.tolist(), coded.groups)
+
+
+def judge_coded(
+    codes: np.ndarray,
+    values: Sequence[tuple[str, ...]],
+    tumor: ReadCounts | None,
+    normal: ReadCounts | None,
+    excluded: np.ndarray,
+    per_site: Collection[int],
+    thresholds: Thresholds,
+) -> CodedVerdict:
+    """:func:`judge_batch` with the FILTER flags coded: record i has ``values[codes[i]]``
+    (several codes may have the same flags, as PASS and '.' do)."""
+    masks = failure_masks(tumor, normal, excluded, thresholds)
     allowed = thresholds.allowed_filters
-    passing = [
-        not mask and is_allowed_filter(flags, allowed)
-        for flags, mask in zip(filters, masks, strict=True)
-    ]
-    pairs = Counter(
-        pair for i, pair in enumerate(zip(filters, failures, strict=True)) if i not in per_site
-    )
+    is_allowed = np.array([is_allowed_filter(flags, allowed) for flags in values] or [True])
+    passing = (masks == 0) & is_allowed[codes] if len(codes) else np.zeros(0, dtype=bool)
+    same = {flags: k for k, flags in reversed(list(enumerate(values)))}  # first code of flags
+    canonical = np.array([same[flags] for flags in values] or [0], dtype=np.int64)
+    keys = canonical[codes] * 256 + masks if len(codes) else np.zeros(0, dtype=np.int64)
+    counted = np.ones(len(codes), dtype=bool)
+    counted[list(per_site)] = False
+    unique, first, counts = np.unique(keys[counted], return_index=True, return_counts=True)
     groups: Groups = Counter()
-    for (flags, failed), count in pairs.items():
-        groups[(flags, rejected_filters(flags, allowed), failed)] += count
-    return BatchVerdict(failures, passing, groups)
+    for k in np.argsort(first, kind="stable").tolist():  # in the order first seen
+        code, mask = divmod(int(unique[k]), 256)
+        flags = values[code]
+        groups[(flags, rejected_filters(flags, allowed), mask_names(mask))] += int(counts[k])
+    return CodedVerdict(masks, passing, groups)
