@@ -8,34 +8,18 @@ and crashes with a traceback whose local variables are hidden.
 from __future__ import annotations
 
 import errno
+import importlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from icarus_omics import __version__
-from icarus_omics.commands import (
-    alterations,
-    clinical,
-    cna,
-    demo,
-    evaluate,
-    gsea,
-    oncokb,
-    pam50,
-    pfs_signature,
-    resources,
-    rna_de,
-    run,
-    signatures,
-    target_expression,
-    wes_annotate,
-    wes_filter,
-)
+from icarus_omics.commands import resources
 from icarus_omics.commands.params import common_options, stderr, typer_app
 from icarus_omics.errors import IcarusError
 from icarus_omics.io import summary
@@ -56,25 +40,38 @@ app = typer_app(
     "Genomic and transcriptomic biomarker analysis of a targeted-therapy cancer trial.",
 )
 
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "wes-filter": wes_filter.wes_filter,
-    "wes-annotate": wes_annotate.wes_annotate,
-    "cna": cna.cna,
-    "oncokb": oncokb.oncokb,
-    "alterations": alterations.alterations,
-    "signatures": signatures.signatures,
-    "rna-de": rna_de.rna_de,
-    "gsea": gsea.gsea,
-    "pam50": pam50.pam50,
-    "pfs-signature": pfs_signature.pfs_signature,
-    "clinical": clinical.clinical,
-    "target-expression": target_expression.target_expression,
-    "evaluate": evaluate.evaluate,
-    "run": run.run,
-    "demo": demo.demo,
+# command name -> its module in icarus_omics.commands (the function has the module's name);
+# imported when registered, so that a command starts without importing every other one
+COMMANDS: dict[str, str] = {
+    "wes-filter": "wes_filter",
+    "wes-annotate": "wes_annotate",
+    "cna": "cna",
+    "oncokb": "oncokb",
+    "alterations": "alterations",
+    "signatures": "signatures",
+    "rna-de": "rna_de",
+    "gsea": "gsea",
+    "pam50": "pam50",
+    "pfs-signature": "pfs_signature",
+    "clinical": "clinical",
+    "target-expression": "target_expression",
+    "evaluate": "evaluate",
+    "run": "run",
+    "demo": "demo",
 }
-for _name, _function in COMMANDS.items():
-    app.command(name=_name)(common_options(_function))
+_registered: set[str] = set()
+
+
+def register(names: list[str] | None = None) -> None:
+    """Add the commands ``names`` (default: all, in COMMANDS order) to the app, once each."""
+    for name in names or list(COMMANDS):
+        if name in _registered:
+            continue
+        module = importlib.import_module(f"icarus_omics.commands.{COMMANDS[name]}")
+        app.command(name=name)(common_options(getattr(module, COMMANDS[name])))
+        _registered.add(name)
+
+
 app.add_typer(resources.app, name="resources")
 
 
@@ -148,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     failure is one ``error: ...`` line on stderr."""
     arguments = sys.argv[1:] if argv is None else list(argv)
     summary.begin(arguments)
+    # the one command asked for, else every command (for --help, --version, a typo)
+    register([arguments[0]] if arguments and arguments[0] in COMMANDS else None)
     try:
         with _signals_caught():
             app(args=arguments, standalone_mode=False)
