@@ -384,7 +384,8 @@ def test_penalties_are_checked_and_reported() -> None:
 
 
 def test_per_sample_rule_needs_the_signature_names() -> None:
-    with pytest.raises(IcarusError, match="needs the signature names"):
+    """A programming error (every caller passes the names), not a user's."""
+    with pytest.raises(ValueError, match="needs the signature names"):
         sg.sample_rule("sigprofiler", sg.FitOptions())
 
 
