@@ -262,3 +262,23 @@ def test_rna_sheet_problems_are_reported_before_anything_runs(cli: Cli, tmp_path
     assert "counts: one matrix for every sample is expected, found 2 files" in err
     assert "sample 'P01_onT': counts needs a timepoint" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_expression_column_gives_pam50_its_matrix_without_touching_the_config(
+    tmp_path: Path,
+) -> None:
+    from icarus_omics.cohort.plan import plan
+    from icarus_omics.cohort.sheet import RunConfig, check_sheet
+
+    matrix = tmp_path / "tpm.tsv"
+    matrix.write_text("gene\tS1\nESR1\t5\n")
+    table = pd.DataFrame({"patient": ["P1"], "sample": ["S1"], "expression": ["tpm.tsv"]})
+    sheet, problems = check_sheet(table, tmp_path, "sheet.tsv")
+    assert problems == []
+    config = RunConfig()
+    steps = plan(sheet, config, tmp_path / "out", tmp_path / "sheet.tsv").steps
+    pam50 = next(s for s in steps if s.name == "pam50")
+    assert pam50.argv[:2] == ("pam50", str(matrix.resolve())) and pam50.inputs == (
+        matrix.resolve(),
+    )
+    assert config.inputs == {}  # the plan reads the sheet; the config stays as it was

@@ -187,14 +187,14 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
                         "--genesets", str(source), *flags(config.step("gsea"))]  # fmt: skip
                 steps.append(Step(f"gsea/{folder}", tuple(argv), outdir / "gsea" / folder,
                                   (results,), (f"rna/{name}",)))  # fmt: skip
-    if "expression" in sheet.columns and (sheet["expression"] != "").any():
-        inputs.setdefault("expression", Path(sheet.loc[sheet["expression"] != "",
-                                                       "expression"].iloc[0]))  # fmt: skip
+    expression = _sheet_file(sheet, "expression")  # the sheet's, when [inputs] has none
+    if "expression" not in inputs and expression is not None:
+        inputs = {**inputs, "expression": expression}
     _single(steps, skipped, config, outdir, "pam50", ("expression",),
-            lambda: ["pam50", str(inputs["expression"])])  # fmt: skip
+            lambda: ["pam50", str(inputs["expression"])], inputs)  # fmt: skip
     _single(steps, skipped, config, outdir, "pfs", ("pfs_expression", "pfs_survival"),
             lambda: ["pfs-signature", str(inputs["pfs_expression"]),
-                     str(inputs["pfs_survival"])])  # fmt: skip
+                     str(inputs["pfs_survival"])], inputs)  # fmt: skip
     _single(
         steps,
         skipped,
@@ -206,6 +206,7 @@ def _cohort_steps(steps: list[Step], skipped: list[Skip], sheet: pd.DataFrame,
             ["clinical", str(inputs["clinical"])]
             + (["--biomarkers", str(inputs["biomarkers"])] if "biomarkers" in inputs else [])
         ),
+        inputs,
     )
 
 
@@ -224,8 +225,8 @@ def rna_inputs(sheet: pd.DataFrame, config: RunConfig,
         return (Path(inputs["counts"]), Path(inputs["rna_samples"]),
                 _paths(inputs["counts"], inputs["rna_samples"]))  # fmt: skip
     rna_sheet = outdir / "run" / RNA_SHEET
-    if "counts" in sheet.columns and (sheet["counts"] != "").any():
-        counts = Path(sheet.loc[sheet["counts"] != "", "counts"].iloc[0])
+    counts = _sheet_file(sheet, "counts")
+    if counts is not None:
         return counts, rna_sheet, (counts, rna_sheet)
     if "salmon" in sheet.columns and (sheet["salmon"] != "").any():
         if "tx2gene" not in config.step("rna"):
@@ -235,12 +236,22 @@ def rna_inputs(sheet: pd.DataFrame, config: RunConfig,
     return "no [inputs] counts and rna_samples, nor counts or salmon in the sample sheet"
 
 
+def _sheet_file(sheet: pd.DataFrame, column: str) -> Path | None:
+    """The one file a sheet column names for the whole cohort (``counts``, ``expression``;
+    check_sheet refuses two), or None."""
+    if column not in sheet.columns or not (sheet[column] != "").any():
+        return None
+    return Path(sheet.loc[sheet[column] != "", column].iloc[0])
+
+
 def _single(steps: list[Step], skipped: list[Skip], config: RunConfig, outdir: Path,
-            name: str, needed: tuple[str, ...], argv: Any) -> None:  # fmt: skip
-    missing = [key for key in needed if key not in config.inputs]
+            name: str, needed: tuple[str, ...], argv: Any,
+            inputs: dict[str, Path | str]) -> None:  # fmt: skip
+    """One cohort step reading the ``needed`` cohort files of ``inputs``."""
+    missing = [key for key in needed if key not in inputs]
     if missing:
         skipped.append(Skip(name, f"no [inputs] {', '.join(missing)}"))
         return
-    files = tuple(Path(str(config.inputs[k])) for k in needed)
+    files = tuple(Path(str(inputs[k])) for k in needed)
     full = [*argv(), "-o", str(outdir / name), *flags(config.step(name))]
     steps.append(Step(name, tuple(full), outdir / name, files))
