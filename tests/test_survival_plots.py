@@ -357,7 +357,7 @@ def test_forest_empty_and_missing_columns(tmp_path: Path) -> None:
      (1.0, "1.0"), (np.nan, "")],
 )  # fmt: skip
 def test_p_values_have_two_significant_digits(p_value: float, text: str) -> None:
-    assert survival_plots._p_text(p_value) == text
+    assert survival_plots.p_text(p_value) == text
 
 
 def test_ratio_ticks_double_over_a_narrow_range_and_step_by_decades_over_a_wide_one() -> None:

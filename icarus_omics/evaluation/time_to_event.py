@@ -14,7 +14,7 @@ Each function gives what R gives (survival 3.5, maxstat 0.7-25):
   reference score, likelihood-ratio tests of association and of non-linearity.
 
 As R does (``timefix = TRUE``), the Cox models and the concordance first merge times that
-differ by rounding error only (``km._merge_near_ties``); maxstat, like R's, does not.
+differ by rounding error only (``km.merge_near_ties``); maxstat, like R's, does not.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from scipy import stats
 from icarus_omics.errors import IcarusError
 from icarus_omics.evaluation.metrics import Metric
 from icarus_omics.survival.cox import cox_fit, cumulative_dynamic_auc, harrell_c
-from icarus_omics.survival.km import _merge_near_ties
+from icarus_omics.survival.km import merge_near_ties
 
 MIN_PATIENTS = 10
 TERTILE_LABELS = ("low", "mid", "high")
@@ -101,7 +101,7 @@ def hazard_ratio(score: np.ndarray, time: np.ndarray, event: np.ndarray,
     """
     score, time, event = _checked(score, time, event)
     z = _z(level)
-    fit, messages = cox_fit(_design(score, covariates), _merge_near_ties(time), event)
+    fit, messages = cox_fit(_design(score, covariates), merge_near_ties(time), event)
     if not fit.converged:
         raise IcarusError(f"hazard_ratio: the Cox model did not converge ("
                           f"{'; '.join(messages)}); check for a score or covariate that "
@@ -146,7 +146,7 @@ def concordance(score: np.ndarray, time: np.ndarray, event: np.ndarray,
     """
     score, time, event = _checked(score, time, event)
     z = _z(level)
-    time = _merge_near_ties(time)
+    time = merge_near_ties(time)
     estimate = harrell_c(score, time, event)
     se = _jackknife_se(score, time, event)
     p_value = float(2 * stats.norm.sf(abs(estimate - 0.5) / se)) if se > 0 else math.nan
@@ -349,7 +349,7 @@ def spline_hazard(score: np.ndarray, time: np.ndarray, event: np.ndarray, knots:
         raise IcarusError(f"spline_hazard: the grid needs at least 2 points, got {grid}")
     places = _knot_places(score, knots)
     centre = float(np.median(score)) if reference is None else float(reference)
-    time = _merge_near_ties(time)
+    time = merge_near_ties(time)
     beta, covariance, loglik, null_loglik = _cox_model(_rcs_basis(score, places), time, event)
     _, _, linear_loglik, _ = _cox_model(score[:, None], time, event)
     values = np.linspace(score.min(), score.max(), grid)

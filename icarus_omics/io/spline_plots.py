@@ -15,11 +15,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import NullLocator
 
 from icarus_omics.evaluation.time_to_event import SplineCurve
 from icarus_omics.io.figures import FigureFormat, save_figure
-from icarus_omics.io.survival_plots import GROUP_COLOURS, _p_text, _ratio_ticks
+from icarus_omics.io.survival_plots import GROUP_COLOURS, p_text, ratio_axis
 
 # The band can open wide where few patients are (beyond the outer knots); beyond these
 # ratios it is cut at the edge of the axis so the curve stays readable.
@@ -65,18 +64,13 @@ def _decorate(axis: plt.Axes, curve: SplineCurve, limits: tuple[float, float],
               texts: tuple[str, str]) -> None:  # fmt: skip
     """The log axis and its ticks, labels (``texts``: title, x label), the legend headed by
     the p-values, and the grid."""
-    low_limit, high_limit = limits
     title, x_label = texts
-    axis.set_yscale("log")
-    axis.set_ylim(low_limit, high_limit)
-    ticks = _ratio_ticks(low_limit, high_limit)
-    axis.set_yticks(ticks, [f"{t:g}" for t in ticks])
-    axis.yaxis.set_minor_locator(NullLocator())
+    ratio_axis(axis, "y", limits)
     axis.set_xlabel(x_label)
     axis.set_ylabel(f"Hazard ratio vs {curve.reference:.3g} (log scale)")
     axis.set_title(title)
-    note = (f"p association {_p_text(curve.p_overall)}\n"
-            f"p non-linearity {_p_text(curve.p_nonlinear)}")  # fmt: skip
+    note = (f"p association {p_text(curve.p_overall)}\n"
+            f"p non-linearity {p_text(curve.p_nonlinear)}")  # fmt: skip
     axis.legend(loc="best", fontsize=8, title=note, title_fontsize=8, frameon=True,
                 framealpha=0.85, edgecolor="none")  # fmt: skip
     axis.grid(alpha=0.3)

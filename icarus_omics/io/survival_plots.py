@@ -324,11 +324,7 @@ def forest_figure(
         if row is not None:
             _forest_row(axis, numbers, y, row, (low_limit, high_limit))
     axis.axvline(1.0, color="black", linewidth=0.8)
-    axis.set_xscale("log")
-    axis.set_xlim(low_limit, high_limit)
-    ticks = _ratio_ticks(low_limit, high_limit)
-    axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    axis.xaxis.set_minor_locator(NullLocator())
+    ratio_axis(axis, "x", (low_limit, high_limit))
     axis.set_xlabel(x_label)
     axis.set_yticks(range(len(layout)), [text for text, _ in layout], fontsize=8)
     for (_, row), tick_label in zip(layout, axis.get_yticklabels(), strict=True):
@@ -365,6 +361,23 @@ def _forest_limits(rows: pd.DataFrame) -> tuple[float, float]:
     return max(low / 1.6, 1e-3), min(high * 1.6, 1e3)
 
 
+def ratio_axis(axis: plt.Axes, which: str, limits: tuple[float, float]) -> None:
+    """A log axis of ratios (``which``: "x" or "y") between ``limits``, ticked at
+    :func:`_ratio_ticks`, labelled as plain numbers, without minor ticks."""
+    low, high = limits
+    ticks = _ratio_ticks(low, high)
+    if which == "x":
+        axis.set_xscale("log")
+        axis.set_xlim(low, high)
+        axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        axis.xaxis.set_minor_locator(NullLocator())
+    else:
+        axis.set_yscale("log")
+        axis.set_ylim(low, high)
+        axis.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        axis.yaxis.set_minor_locator(NullLocator())
+
+
 def _ratio_ticks(low: float, high: float) -> list[float]:
     """Doublings (0.25, 0.5, 1, 2, 4) over a narrow range, else 1-2-5 or whole decades."""
     doublings = [2.0**k for k in range(-10, 11) if low <= 2.0**k <= high]
@@ -379,7 +392,7 @@ def _forest_row(axis: plt.Axes, numbers: plt.Axes, y: int, row: pd.Series,
     """One estimate: its whisker and point, and its numbers on the right."""
     values = pd.to_numeric(row[["estimate", "ci_low", "ci_high", "p_value"]], errors="coerce")
     estimate, low, high, p_value = (float(v) for v in values)  # None or NA: NaN
-    numbers.text(1.0, y, _p_text(p_value), fontsize=8, va="center", ha="right")
+    numbers.text(1.0, y, p_text(p_value), fontsize=8, va="center", ha="right")
     if not (math.isfinite(estimate) and estimate > 0):
         numbers.text(0.0, y, "not estimable", fontsize=8, va="center", style="italic")
         return
@@ -404,7 +417,8 @@ def _ratio_text(value: float) -> str:
     return f"{value:.2f}" if 0.01 <= value < 100 else f"{value:.2g}"
 
 
-def _p_text(p_value: float) -> str:
+def p_text(p_value: float) -> str:
+    """A p-value as figures print it: two significant digits, "<0.001" below 0.001."""
     if math.isnan(p_value):
         return ""
     if p_value < 0.001:

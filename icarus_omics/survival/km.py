@@ -155,7 +155,7 @@ def kaplan_meier(
         raise IcarusError(f"conf_type must be one of {', '.join(CONF_TYPES)}, got {conf_type!r}")
     if not 0.0 < conf_level < 1.0:
         raise IcarusError(f"conf_level must be between 0 and 1, got {conf_level}")
-    times, index = np.unique(_merge_near_ties(time), return_inverse=True)
+    times, index = np.unique(merge_near_ties(time), return_inverse=True)
     n_total = np.bincount(index, minlength=len(times))
     n_event = np.bincount(index, weights=observed, minlength=len(times)).astype(np.int64)
     n_risk = n_total[::-1].cumsum()[::-1]
@@ -204,7 +204,7 @@ def _checked(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return time, observed
 
 
-def _merge_near_ties(time: np.ndarray) -> np.ndarray:
+def merge_near_ties(time: np.ndarray) -> np.ndarray:
     """R's ``aeqSurv``: times within the tolerance of the previous distinct time (absolutely
     or relative to the mean absolute time) take the first time of their run, so that
     rounding error (e.g. days / 30.4375) does not split a tie."""
