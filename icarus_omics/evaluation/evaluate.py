@@ -27,7 +27,7 @@ import pandas as pd
 
 from icarus_omics.errors import IcarusError
 from icarus_omics.evaluation import binary, probability, time_to_event
-from icarus_omics.evaluation.metrics import Metric
+from icarus_omics.evaluation.metrics import METRIC_COLUMNS, Metric
 from icarus_omics.evaluation.outcomes import Matched, usable
 from icarus_omics.survival.km import logrank
 
@@ -67,17 +67,26 @@ class Evaluation:
         self.curves.setdefault(figure, {})[score] = data
 
     def table(self) -> pd.DataFrame:
-        from icarus_omics.evaluation.metrics import METRIC_COLUMNS
-
         return pd.DataFrame(self.rows, columns=list(METRIC_COLUMNS))
 
     def comparison_table(self) -> pd.DataFrame:
         return pd.DataFrame(self.comparisons, columns=list(COMPARISON_COLUMNS))
 
 
-def _scored(matched: Matched, score: str, outcome: np.ndarray | None) -> np.ndarray:
-    """The rows with this score, after the per-score checks (named in the error)."""
-    return usable(matched.scores[score].to_numpy(dtype=float), score, outcome)
+def _scored(matched: Matched, score: str,
+            outcome: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The rows with this score and its values there, after the per-score checks."""
+    values = matched.scores[score].to_numpy(dtype=float)
+    rows = usable(values, score, outcome)
+    return rows, values[rows]
+
+
+def _covariate_rows(covariates: pd.DataFrame,
+                    rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The covariates of the scored ``rows``, and which of them are complete (the
+    adjusted fits leave the others out)."""
+    adjust = covariates.to_numpy(dtype=float)[rows]
+    return adjust, np.isfinite(adjust).all(axis=1)
 
 
 def _named(score: str, error: IcarusError) -> IcarusError:
@@ -112,8 +121,8 @@ def evaluate_response(matched: Matched, settings: Settings,
 
 def _response_score(result: Evaluation, matched: Matched, score: str, y_all: np.ndarray,
                     settings: Settings, covariates: pd.DataFrame | None) -> None:  # fmt: skip
-    rows = _scored(matched, score, y_all)
-    x, y = matched.scores[score].to_numpy(dtype=float)[rows], y_all[rows]
+    rows, x = _scored(matched, score, y_all)
+    y = y_all[rows]
     level, boot, seed = settings.level, settings.bootstrap, settings.seed
     auc = binary.roc_auc(x, y, level)
     ap = binary.average_precision(x, y)
@@ -125,8 +134,7 @@ def _response_score(result: Evaluation, matched: Matched, score: str, y_all: np.
     metrics += _at_threshold(x, y, settings)
     metrics += probability.odds_ratios(x, y, per=settings.per, level=level)
     if covariates is not None:
-        adjust = covariates.to_numpy(dtype=float)[rows]
-        complete = np.isfinite(adjust).all(axis=1)
+        adjust, complete = _covariate_rows(covariates, rows)
         metrics += _adjusted(probability.odds_ratios(
             x[complete], y[complete], adjust[complete], settings.per, level,
             list(covariates.columns)))  # fmt: skip
@@ -224,19 +232,14 @@ def _noted(result: Evaluation, lower: tuple[str, ...]) -> Evaluation:
 def _pfs_score(result: Evaluation, matched: Matched, score: str, time_all: np.ndarray,
                event_all: np.ndarray, settings: Settings,
                covariates: pd.DataFrame | None) -> None:  # fmt: skip
-    rows = _scored(matched, score, None)
-    x, time, event = (
-        matched.scores[score].to_numpy(dtype=float)[rows],
-        time_all[rows],
-        event_all[rows],
-    )
+    rows, x = _scored(matched, score, None)
+    time, event = time_all[rows], event_all[rows]
     level = settings.level
     metrics = [_count(len(x), int(event.sum()), "progressions")]
     hazard = time_to_event.hazard_ratio(x, time, event, level=level)
     metrics += hazard
     if covariates is not None:
-        adjust = covariates.to_numpy(dtype=float)[rows]
-        complete = np.isfinite(adjust).all(axis=1)
+        adjust, complete = _covariate_rows(covariates, rows)
         metrics += _adjusted(time_to_event.hazard_ratio(
             x[complete], time[complete], event[complete], adjust[complete],
             list(covariates.columns), level))  # fmt: skip
