@@ -136,12 +136,16 @@ def _write(folder: Path, name: str, frame: pd.DataFrame) -> Path:
         (lambda s, c: (pd.concat([s, s.head(1)]), c), [], ["'P01' has more than one row"]),
         (lambda s, c: (s, c), ["--adjust", "smoking"], ["no column smoking for --adjust"]),
         (lambda s, c: (s, c), ["--where", "timepoint"], ["give COLUMN=VALUE"]),
+        (lambda s, c: (s, c), ["--score", "her3_hscore", "--adjust", "her3_hscore"],
+         ["collinear"]),
+        (lambda s, c: (s, c), ["--outcome", "pfs", "--score", "her3_hscore", "--adjust",
+                               "her3_hscore"], ["collinear"]),
         (lambda s, c: (s, c), ["--versus", "nothing"], ["no score column 'nothing'"]),
         (lambda s, c: (s, c.drop(columns=["pfs_months", "pfs_event"])), ["--outcome", "pfs"],
          ["no pfs_months"]),
     ],
     ids=["constant", "one-class", "no-match", "probability-range", "text", "duplicate",
-         "adjust", "where", "versus", "no-pfs"],
+         "adjust", "where", "adjust-collinear", "adjust-collinear-pfs", "versus", "no-pfs"],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(
     cli: Cli, example: tuple[Path, Path], tmp_path: Path, change: Callable[..., tuple[pd.DataFrame, pd.DataFrame]],

@@ -112,8 +112,9 @@ def hazard_ratio(score: np.ndarray, time: np.ndarray, event: np.ndarray,
     sd = float(np.std(score, ddof=1))
     rows = []
     for metric, scale in (("hr_per_unit", 1.0), ("hr_per_sd", sd)):
-        low, high = math.exp((beta - z * se) * scale), math.exp((beta + z * se) * scale)
-        rows.append(Metric(metric, math.exp(beta * scale), low, high, p, method))
+        with np.errstate(over="ignore"):  # a huge ratio is inf, not a crash
+            estimate, low, high = np.exp(np.array([beta, beta - z * se, beta + z * se]) * scale)
+        rows.append(Metric(metric, float(estimate), float(low), float(high), p, method))
     return rows
 
 
@@ -125,7 +126,11 @@ def _design(score: np.ndarray, covariates: np.ndarray | None) -> np.ndarray:
     if not np.isfinite(extra).all():
         raise IcarusError("hazard_ratio: covariates must be finite; drop or impute patients "
                           "with a missing covariate")  # fmt: skip
-    return np.column_stack([score, extra])
+    design = np.column_stack([score, extra])
+    if np.linalg.matrix_rank(design - design.mean(axis=0)) < design.shape[1]:
+        raise IcarusError("hazard_ratio: the covariates are collinear with the score or each "
+                          "other; drop one")  # fmt: skip
+    return design
 
 
 def concordance(score: np.ndarray, time: np.ndarray, event: np.ndarray,
