@@ -143,9 +143,14 @@ def _write(folder: Path, name: str, frame: pd.DataFrame) -> Path:
         (lambda s, c: (s, c), ["--versus", "nothing"], ["no score column 'nothing'"]),
         (lambda s, c: (s, c.drop(columns=["pfs_months", "pfs_event"])), ["--outcome", "pfs"],
          ["no pfs_months"]),
+        (lambda s, c: (s, c.assign(best_response="NE", confirmed="")), [],
+         ["no evaluable patient"]),
+        (lambda s, c: (s, c.assign(pfs_months="", pfs_event="")), ["--outcome", "pfs"],
+         ["no patient has pfs_months"]),
     ],
     ids=["constant", "one-class", "no-match", "probability-range", "text", "duplicate",
-         "adjust", "where", "adjust-collinear", "adjust-collinear-pfs", "versus", "no-pfs"],
+         "adjust", "where", "adjust-collinear", "adjust-collinear-pfs", "versus", "no-pfs", "all-ne",
+         "pfs-empty"],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(
     cli: Cli, example: tuple[Path, Path], tmp_path: Path, change: Callable[..., tuple[pd.DataFrame, pd.DataFrame]],

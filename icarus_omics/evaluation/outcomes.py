@@ -70,6 +70,9 @@ def response_outcome(patients: pd.DataFrame, positive: tuple[str, ...] = ("CR", 
     confirmed = patients["confirmed"].astype(bool) if "confirmed" in patients else True
     y = (best.isin(positive) & (confirmed | ~best.isin(["CR", "PR"]))).astype(int)
     keep = np.ones(len(best), dtype=bool) if ne_evaluable else (best != "NE").to_numpy()
+    if not keep.any():
+        raise IcarusError("no evaluable patient: every best response is NE (--ne-evaluable "
+                          "counts NE as non-response)")  # fmt: skip
     return pd.DataFrame({"y": y.to_numpy()[keep]}, index=pd.Index(
         patients["patient"].to_numpy()[keep], name="patient"))  # fmt: skip
 
@@ -83,8 +86,10 @@ def pfs_outcome(patients: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(patients["patient"].to_numpy(), name="patient")
     time = patients["pfs_months"].to_numpy(dtype=float)
     event = patients["pfs_event"].to_numpy(dtype=float)
-    table = pd.DataFrame({"time": time, "event": event}, index=index)
-    return table.dropna()
+    table = pd.DataFrame({"time": time, "event": event}, index=index).dropna()
+    if table.empty:
+        raise IcarusError("no patient has pfs_months and pfs_event (--outcome pfs)")
+    return table
 
 
 def match(scores: pd.DataFrame, outcome: pd.DataFrame, source: str) -> Matched:
